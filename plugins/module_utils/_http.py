@@ -1,0 +1,443 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP transport shared by every device API client.
+
+One ``requests.Session`` per client for ordinary requests (connect/read timeouts on every
+request, retries with backoff for idempotent requests and 429/502/503/504, ``Retry-After``
+honoured). Uploads go through ``http.client`` instead, because ``requests`` cannot wait for
+``100 Continue``: the body is streamed from the file (``sendfile`` on plain HTTP) with a
+``Content-Length`` and is never read into memory.
+
+Nothing here formats a secret into a message: errors name the method and the URL without
+user info or query string.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import email.utils
+import http.client
+import io
+import json
+import os
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+except ImportError:  # reported by the entry points with missing_required_lib()
+    requests = None
+    HTTPAdapter = object
+    REQUESTS_IMPORT_ERROR = "requests"
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError
+
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+MAX_RETRY_AFTER = 60.0
+UPLOAD_CHUNK = 1024 * 1024
+USER_AGENT = "fleetops.upgrade"
+
+
+class Response:
+    """A fully read HTTP response (downloads use :meth:`HttpClient.download_to`)."""
+
+    __slots__ = ("status", "reason", "headers", "content", "method", "url")
+
+    def __init__(self, status, reason, headers, content, method, url):
+        self.status = status
+        self.reason = reason
+        self.headers = {k.lower(): v for k, v in headers.items()}
+        self.content = content or b""
+        self.method = method
+        self.url = url
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self):
+        """The body as JSON; a clear error for HTML pages, empty or broken bodies."""
+        content_type = self.headers.get("content-type", "")
+        stripped = self.content.lstrip()
+        if "html" in content_type or stripped[:1] == b"<":
+            raise DeviceApiError(
+                "the device answered with an HTML page instead of JSON (wrong URL, a proxy or a login page?)",
+                self.method, self.url, self.status, self.content)
+        if not stripped:
+            raise DeviceApiError("the device answered with an empty body where JSON was expected",
+                                 self.method, self.url, self.status)
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            raise DeviceApiError("the device answered with a body that is not JSON",
+                                 self.method, self.url, self.status, self.content) from None
+
+    def error(self, what):
+        return DeviceApiError(what, self.method, self.url, self.status, self.content)
+
+
+def redact_url(url):
+    """The URL as it may appear in messages: no user info, no query string."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = "%s:%s" % (netloc, parts.port)
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def validate_base_url(url):
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FleetopsError("invalid URL %r: expected http://host[:port][/prefix] or https://..." % redact_url(url or ""))
+    try:
+        parts.port
+    except ValueError:
+        raise FleetopsError("invalid URL %r: the port is not a number" % redact_url(url)) from None
+    return url.rstrip("/")
+
+
+def retry_after_seconds(value, default):
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        if parsed is None:
+            return default
+        seconds = parsed.timestamp() - time.time()
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+class HttpClient:
+    """Transport for one device or server; API clients own one each."""
+
+    def __init__(self, base_url, validate_certs=True, ca_path=None, client_cert=None, client_key=None,
+                 timeout=30, connect_timeout=10, retries=3, backoff=1.0, headers=None, sleep=time.sleep):
+        if requests is None:
+            raise FleetopsError("the Python library 'requests' is required on the host that runs this task")
+        self.base_url = validate_base_url(base_url)
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.client_cert = client_cert
+        self.client_key = client_key
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.headers = {"User-Agent": USER_AGENT}
+        self.headers.update(headers or {})
+        self._sleep = sleep
+        self._session = None
+
+    # ----------------------------------------------------------------- plumbing
+    @property
+    def session(self):
+        if self._session is None:
+            session = requests.Session()
+            session.trust_env = False
+            session.verify = (self.ca_path or True) if self.validate_certs else False
+            if self.client_cert:
+                session.cert = (self.client_cert, self.client_key) if self.client_key else self.client_cert
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._session = session
+        return self._session
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def url_for(self, path):
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + "/" + path.lstrip("/")
+
+    def _timeouts(self, timeout):
+        read = timeout or self.timeout
+        return (min(self.connect_timeout, read), read)
+
+    def _backoff_delay(self, attempt, response=None):
+        default = self.backoff * (2 ** attempt)
+        if response is not None:
+            return retry_after_seconds(response.headers.get("retry-after"), default)
+        return default
+
+    # ----------------------------------------------------------------- requests
+    def request(self, method, path, params=None, json_body=None, data=None, headers=None,
+                expected=None, retry=True, timeout=None):
+        """Send one request and read the whole answer.
+
+        ``expected``: statuses that are not an error; anything else raises DeviceApiError.
+        ``retry``: False for callers that handle failures themselves (wait loops, auth).
+        """
+        url = self.url_for(path)
+        shown_url = redact_url(url)
+        merged = dict(self.headers)
+        merged.update(headers or {})
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(attempts):
+            last_attempt = attempt == attempts - 1
+            try:
+                raw = self.session.request(method, url, params=params, json=json_body, data=data,
+                                           headers=merged, timeout=self._timeouts(timeout),
+                                           allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                error = connection_error(exc, method, shown_url, timeout or self.timeout)
+                if last_attempt or method not in IDEMPOTENT_METHODS or isinstance(exc, requests.exceptions.SSLError):
+                    raise error from None
+                self._sleep(self._backoff_delay(attempt))
+                continue
+            response = Response(raw.status_code, raw.reason, raw.headers, raw.content, method, shown_url)
+            retryable = raw.status_code in RETRY_STATUSES and (method in IDEMPOTENT_METHODS or raw.status_code == 429)
+            if retryable and not last_attempt:
+                self._sleep(self._backoff_delay(attempt, response))
+                continue
+            break
+        if expected is not None and response.status not in expected:
+            raise response.error("unexpected answer")
+        return response
+
+    def get_json(self, path, **kwargs):
+        return self.request("GET", path, expected=(200,), **kwargs).json()
+
+    def download_to(self, path, fileobj, headers=None, chunk_size=UPLOAD_CHUNK, on_chunk=None, timeout=None):
+        """Stream a GET body into ``fileobj``; returns (Response without content, bytes written).
+
+        Statuses other than 200/206 are returned with their (short) body read, for the caller to judge.
+        """
+        url = self.url_for(path)
+        shown_url = redact_url(url)
+        merged = dict(self.headers)
+        merged.update(headers or {})
+        written = 0
+        try:
+            with self.session.get(url, headers=merged, stream=True, timeout=self._timeouts(timeout),
+                                  allow_redirects=True) as raw:
+                if raw.status_code not in (200, 206):
+                    return Response(raw.status_code, raw.reason, raw.headers, raw.raw.read(4096), "GET", shown_url), 0
+                for chunk in raw.iter_content(chunk_size=chunk_size):
+                    fileobj.write(chunk)
+                    written += len(chunk)
+                    if on_chunk is not None:
+                        on_chunk(chunk)
+                return Response(raw.status_code, raw.reason, raw.headers, b"", "GET", shown_url), written
+        except requests.exceptions.RequestException as exc:
+            error = connection_error(exc, "GET", shown_url, timeout or self.timeout)
+            error.details["bytes_received"] = written
+            raise error from None
+
+    # ----------------------------------------------------------------- uploads
+    def upload(self, method, path, file_path, headers=None, expect_continue=False,
+               continue_timeout=3.0, timeout=None):
+        """Stream a file as the request body; returns (Response, bytes of the body sent).
+
+        With ``expect_continue`` the headers go first and the body only after ``100 Continue``
+        (or after ``continue_timeout`` of silence, as RFC 9110 allows). A final status that comes
+        instead of ``100 Continue`` is returned with 0 bytes sent.
+        """
+        url = self.url_for(path)
+        shown_url = redact_url(url)
+        size = os.path.getsize(file_path)
+        parts = urlsplit(url)
+        target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+        merged = dict(self.headers)
+        merged.update(headers or {})
+        merged["Content-Length"] = str(size)
+        if expect_continue:
+            merged["Expect"] = "100-continue"
+        conn = self._http_connection(parts, timeout)
+        sent = 0
+        try:
+            try:
+                conn.putrequest(method, target, skip_accept_encoding=True)
+                for name, value in merged.items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                if expect_continue:
+                    early = self._await_continue(conn, continue_timeout)
+                    if early is not None:
+                        return Response(early.status, early.reason, dict(early.getheaders()), early.read(),
+                                        method, shown_url), 0
+                with open(file_path, "rb") as body:
+                    sent = self._send_body(conn.sock, body, size)
+            except (OSError, http.client.HTTPException) as exc:
+                answer = self._answer_after_broken_send(conn)
+                if answer is not None:
+                    return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
+                                    method, shown_url), sent
+                raise DeviceUnreachable(
+                    "the connection broke during the upload after %d of %d bytes (%s)" % (sent, size, describe_socket_error(exc)),
+                    method, shown_url, bytes_sent=sent) from None
+            try:
+                answer = conn.getresponse()
+                return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
+                                method, shown_url), sent
+            except (OSError, http.client.HTTPException) as exc:
+                raise DeviceUnreachable(
+                    "the whole image (%d bytes) was sent but the device closed the connection without an answer (%s)"
+                    % (sent, describe_socket_error(exc)), method, shown_url, bytes_sent=sent) from None
+        finally:
+            conn.close()
+
+    def _http_connection(self, parts, timeout):
+        host, port = parts.hostname, parts.port
+        read_timeout = timeout or self.timeout
+        if parts.scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=read_timeout, context=self._ssl_context())
+        return http.client.HTTPConnection(host, port, timeout=read_timeout)
+
+    def _ssl_context(self):
+        if not self.validate_certs:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        elif self.ca_path and os.path.isdir(self.ca_path):
+            context = ssl.create_default_context(capath=self.ca_path)
+        else:
+            context = ssl.create_default_context(cafile=self.ca_path)
+        if self.client_cert:
+            context.load_cert_chain(self.client_cert, self.client_key)
+        return context
+
+    @staticmethod
+    def _await_continue(conn, continue_timeout):
+        """None to go on with the body, or the early final response."""
+        sock = conn.sock
+        previous = sock.gettimeout()
+        sock.settimeout(continue_timeout)
+        head = bytearray()
+        try:
+            while not head.endswith(b"\r\n\r\n"):
+                byte = sock.recv(1)
+                if not byte:
+                    break
+                head += byte
+        except socket.timeout:
+            if not head:
+                return None  # server ignores Expect: send the body anyway
+            raise
+        finally:
+            sock.settimeout(previous)
+        if head[9:12] == b"100":
+            return None
+        answer = http.client.HTTPResponse(_ReplaySocket(bytes(head), sock), method="POST")
+        answer.begin()
+        return answer
+
+    @staticmethod
+    def _send_body(sock, body, size):
+        sent = 0
+        if not isinstance(sock, ssl.SSLSocket):
+            while sent < size:
+                count = sock.sendfile(body, offset=sent, count=min(64 * UPLOAD_CHUNK, size - sent))
+                if count == 0:
+                    raise ConnectionError("the image file ended early")
+                sent += count
+            return sent
+        buffer = bytearray(UPLOAD_CHUNK)
+        view = memoryview(buffer)
+        while sent < size:
+            count = body.readinto(buffer)
+            if not count:
+                raise ConnectionError("the image file ended early")
+            sock.sendall(view[:count])
+            sent += count
+        return sent
+
+    @staticmethod
+    def _answer_after_broken_send(conn):
+        """A device may answer (e.g. 413, 401) and close while the body is still being sent."""
+        try:
+            conn.sock.settimeout(1.0)
+            answer = conn.getresponse()
+            answer.read()
+            return answer
+        except Exception:  # pylint: disable=broad-except
+            return None
+
+
+class _ReplaySocket:
+    """Lets http.client parse a response whose head was already read from the socket."""
+
+    def __init__(self, head, sock):
+        self._head = head
+        self._sock = sock
+
+    def makefile(self, mode="rb", buffering=None):  # pylint: disable=unused-argument
+        return io.BufferedReader(_ReplayRaw(self._head, self._sock))
+
+
+class _ReplayRaw(io.RawIOBase):
+    def __init__(self, head, sock):
+        super().__init__()
+        self._head = head
+        self._sock = sock
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        return self._sock.recv_into(buffer)
+
+
+def describe_socket_error(exc):
+    if isinstance(exc, socket.timeout):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return "connection reset by the device"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "closed without a response"
+    return exc.__class__.__name__
+
+
+def connection_error(exc, method, shown_url, timeout):
+    """Map a requests exception to DeviceUnreachable with a short, secret-free reason."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        reason = "TLS failed: %s (set validate_certs or ca_path if the device certificate is self-issued)" % _ssl_reason(exc)
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        reason = "no connection within %ss" % timeout
+    elif isinstance(exc, requests.exceptions.ReadTimeout):
+        reason = "no answer within %ss" % timeout
+    elif isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                          requests.exceptions.InvalidSchema)):
+        return FleetopsError("invalid URL %s" % shown_url)
+    else:
+        text = str(exc)
+        if "refused" in text:
+            reason = "connection refused"
+        elif "RemoteDisconnected" in text or "without response" in text:
+            reason = "the device closed the connection without a response"
+        elif "reset" in text.lower():
+            reason = "connection reset by the device"
+        elif "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+            reason = "host name does not resolve"
+        else:
+            reason = "connection failed (%s)" % exc.__class__.__name__
+    return DeviceUnreachable("device unreachable: %s" % reason, method, shown_url)
+
+
+def _ssl_reason(exc):
+    text = str(exc)
+    marker = "certificate verify failed"
+    if marker in text:
+        start = text.index(marker)
+        return text[start:].split(")")[0]
+    return "handshake error"

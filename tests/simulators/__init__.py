@@ -1,0 +1,1 @@
+"""Device API simulators: test infrastructure, never imported by the collection."""
