@@ -1,0 +1,55 @@
+# fleetops.upgrade: `make demo` runs an upgrade against a simulated fleet, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTIONS := $(CURDIR)/.build/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/fleetops/upgrade
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_HOST_KEY_CHECKING := false
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: demo test venv collection unit integration molecule sanity lint bench clean
+
+$(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r tests/requirements.txt
+	touch $@
+
+venv: $(BIN)/ansible-playbook
+
+collection:
+	mkdir -p $(dir $(COLLECTION_LINK)) .build/ansible-tmp
+	ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+demo: venv collection
+	$(BIN)/python examples/demo.py
+
+unit: venv collection
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: venv collection
+	$(BIN)/python -m pytest tests/integration -q
+
+molecule: venv collection
+	tests/run-molecule.sh
+
+sanity: venv
+	tests/run-sanity.sh
+
+lint: venv collection
+	$(BIN)/ansible-lint --profile production
+
+test: venv collection
+	$(BIN)/python -m pytest tests/unit tests/integration -q
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory molecule
+	$(MAKE) --no-print-directory sanity
+
+bench: venv collection
+	$(BIN)/python bench/survey.py
+
+clean:
+	rm -rf .build tests/output

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Base of every action plugin in this collection.
+
+When the task would execute on the controller itself (local connection, which is also what
+``delegate_to: localhost`` gives), the module's task function runs inside the already-forked
+worker: no Python start, no AnsiballZ, no imports per host. Otherwise (a jump host, a device
+reached over SSH, ``async``, ``become``) the real module runs on the target as usual.
+Both paths validate with the same argument spec and return the same result.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
+
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError
+
+LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
+
+
+class InProcessAction(ActionBase):
+    """Subclasses set MODULE (FQCN), SPEC (argument_spec and friends) and TASK (the task function)."""
+
+    MODULE = None
+    SPEC = None
+    TASK = None
+
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        if not self.runs_on_controller():
+            return merge_hash(result, self._run_module(task_vars))
+        return merge_hash(result, self.run_in_process(self._task.args))
+
+    def runs_on_controller(self):
+        return (self._connection.transport in LOCAL_TRANSPORTS
+                and not self._task.async_val
+                and not self._play_context.become)
+
+    def _run_module(self, task_vars):
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+        result = self._execute_module(module_name=self.MODULE, module_args=self._task.args,
+                                      task_vars=task_vars, wrap_async=wrap_async)
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def run_in_process(self, args):
+        """Validate like AnsibleModule does, run the task function, hide no_log values."""
+        spec = dict(self.SPEC)
+        validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+        validated = validator.validate(args)
+        no_log_values = validated._no_log_values
+        if validated.error_messages:
+            result = {"failed": True, "msg": "; ".join(validated.error_messages)}
+        else:
+            params = validated.validated_parameters
+            try:
+                result = self.TASK(params, check_mode=bool(self._play_context.check_mode),
+                                   diff=bool(self._play_context.diff))
+            except FleetopsError as exc:
+                result = exc.to_result()
+            result["invocation"] = {"module_args": params}
+        warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
+        if warnings:
+            result.setdefault("warnings", []).extend(warnings)
+        return remove_values(result, no_log_values)
