@@ -37,7 +37,6 @@ UPDATE_API = "/api/npm.system_update/2.0"
 
 IMAGE_STATES_IN_PROGRESS = ("UPLOADING", "VALIDATING")
 IMAGE_STATES_FAILED = ("UPLOAD_ERROR", "INVALID")
-UPDATE_STATES_FAILED = ("FAILED_GRACEFUL", "FAILED_CRITICAL")
 
 
 class NpmClient:
@@ -138,9 +137,9 @@ class NpmClient:
         return self.request("GET", path, **kwargs).json()
 
     # ------------------------------------------------------------------ common
-    def info(self):
+    def info(self, retry=True):
         """``GET /api/common/1.0/info``: model, serial, sw_version, ..."""
-        return self.get("/api/common/1.0/info")
+        return self.get("/api/common/1.0/info", retry=retry)
 
     def services(self):
         """``GET /api/common/1.0/services``."""
@@ -183,9 +182,9 @@ class NpmClient:
         return response.json(), sent
 
     # ------------------------------------------------------------------ update
-    def update(self):
+    def update(self, retry=True):
         """``GET …/update``: state, state_description, target_version, update_history."""
-        return self.get(UPDATE_API + "/update")
+        return self.get(UPDATE_API + "/update", retry=retry)
 
     def update_init(self):
         """``POST …/update/init``."""

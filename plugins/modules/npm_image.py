@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: npm_image
+short_description: Upload, fetch or delete update images on a Riverbed AppResponse appliance
+version_added: 0.1.0
+description:
+  - Puts an update image on an AppResponse appliance (C(npm.system_update) 2.0), by uploading a local file (O(src))
+    or by having the appliance download it (O(fetch_url)), and waits until the appliance has validated it.
+  - Deletes images (O(state=absent)) selected by O(id), O(version) or O(checksum).
+  - Uploads are streamed from the file with a C(Content-Length) and C(Expect 100-continue); the image is never read
+    into memory, so multi-GiB images need no more memory than small ones.
+  - Already there (O(src)) means a VALID image whose SHA-256 is the SHA-256 of O(src) (the module hashes the file
+    while reading it, before any upload). Already there (O(fetch_url)) means a VALID image of O(version)
+    (and of O(checksum) when given). Then nothing is sent and the result is not changed.
+author:
+  - fleetops.upgrade contributors
+extends_documentation_fragment:
+  - fleetops.upgrade.connection
+  - fleetops.upgrade.connection.attributes
+  - fleetops.upgrade.npm_auth
+options:
+  state:
+    description:
+      - V(present) makes sure the image is on the appliance and VALID; V(absent) deletes the selected images.
+    type: str
+    choices: [present, absent]
+    default: present
+  src:
+    description:
+      - Path of the image on the machine that runs the task (the controller for a local connection).
+      - With O(state=present), one of O(src) and O(fetch_url) is required.
+    type: path
+  fetch_url:
+    description:
+      - URL the appliance downloads the image from (C(images/fetch)). Needs O(version) or O(checksum), which identify
+        the image once it is on the appliance.
+    type: str
+  version:
+    description:
+      - Version of the image, for example V(11.6.0 #23947) or just the release V(11.6.0) (then any build matches).
+      - With O(state=present) the image must turn out to be this version, else the task fails (the image stays).
+      - With O(state=absent), deletes the images of this version.
+    type: str
+  checksum:
+    description:
+      - SHA-256 of the image (hex).
+      - With O(src), the file must have this checksum, else the task fails before anything is sent.
+      - With O(state=absent), deletes the image with this checksum.
+    type: str
+  id:
+    description:
+      - Id of the image to delete (O(state=absent)).
+    type: int
+  wait:
+    description:
+      - Wait until the appliance has validated the new image (or fetched and validated it).
+      - With V(false) the module returns right after the upload or the fetch request.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the validation (and the download, with O(fetch_url)).
+    type: int
+    default: 900
+attributes:
+  check_mode:
+    support: full
+    details: Hashes O(src), sends GET requests only and says what it would upload, fetch or delete.
+  diff_mode:
+    support: full
+    details: Shows the list of images (id, version, state, checksum) before and after.
+  action_group:
+    description: Use C(group/fleetops.upgrade.npm) in C(module_defaults) to set connection and auth options once.
+    support: full
+    membership:
+      - fleetops.upgrade.npm
+notes:
+  - An image the appliance marks V(INVALID) or V(UPLOAD_ERROR) fails the task with the appliance's
+    C(state_description) and the image id; the image stays on the appliance for inspection.
+  - An upload whose connection breaks fails with the bytes sent; the appliance may keep the partial image in
+    V(UPLOAD_ERROR) (see M(fleetops.upgrade.npm_info)).
+"""
+
+EXAMPLES = r"""
+- name: Upload the 11.6.0 image
+  fleetops.upgrade.npm_image:
+    url: "https://{{ ansible_host }}"
+    username: admin
+    password: "{{ vault_appresponse_password }}"
+    src: /srv/images/appresponse/upgrade-11.6.0-23947.img
+    version: "11.6.0"
+
+- name: Let the appliance fetch the image from a local mirror
+  fleetops.upgrade.npm_image:
+    url: "https://{{ ansible_host }}"
+    username: admin
+    password: "{{ vault_appresponse_password }}"
+    fetch_url: http://mirror.example.com/appresponse/upgrade-11.6.0-23947.img
+    version: "11.6.0 #23947"
+    wait_timeout: 3600
+
+- name: Delete the image after the update
+  fleetops.upgrade.npm_image:
+    url: "https://{{ ansible_host }}"
+    username: admin
+    password: "{{ vault_appresponse_password }}"
+    state: absent
+    version: "11.6.0"
+"""
+
+RETURN = r"""
+image:
+  description: The image as the appliance describes it at the end (null when nothing matched or in check mode).
+  returned: success
+  type: dict
+  sample: {id: 4, state: VALID, state_description: Image is valid, progress: 100, version: "11.6.0 #23947",
+           checksum: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}
+image_id:
+  description: Id of the image the task added (also on failure, when the image stays on the appliance).
+  returned: when an image was uploaded or fetched
+  type: int
+  sample: 4
+sha256:
+  description: SHA-256 of O(src).
+  returned: when O(src) is given
+  type: str
+deleted:
+  description: Ids of the deleted images (in check mode, those that would be deleted).
+  returned: when O(state=absent)
+  type: list
+  elements: int
+bytes_sent:
+  description: Bytes of image sent to the appliance.
+  returned: success
+  type: int
+  sample: 4294967296
+throughput_mib_s:
+  description: Upload throughput in MiB/s.
+  returned: when an image was uploaded
+  type: float
+  sample: 412.5
+durations:
+  description: Seconds per step (hash, upload, fetch_request, validate).
+  returned: success
+  type: dict
+  sample: {hash: 9.8, upload: 10.2, validate: 30.4}
+"""
+
+from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import IMAGE_SPEC, run_image
+
+
+def main():
+    run_module(IMAGE_SPEC, run_image)
+
+
+if __name__ == "__main__":
+    main()
