@@ -1,19 +1,9 @@
 """Fixtures for the AppResponse (npm) unit tests: an in-thread simulator and image files."""
 
-import os
-import sys
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-from tests.simulators import _base  # noqa: E402
-from tests.simulators.appresponse import AppResponseSimulator, write_image  # noqa: E402
+from tests.simulators import _base
+from tests.simulators.appresponse import AppResponseSimulator, write_image
 
 FAST = dict(validation_time=0.05, init_time=0.05, reboot_time=0.2)
 
