@@ -14,11 +14,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tests.simulators.appresponse import write_image  # noqa: E402
 from tests.simulators.encedo import build_image  # noqa: E402
 
 # family -> (fleet file, inventory variable that receives the simulator's URL)
 SIMULATORS = {
     "encedo": ("examples/fleet/encedo.json", "fleetops_demo_encedo_url"),
+    "appresponse": ("examples/fleet/appresponse.json", "fleetops_demo_appresponse_url"),
 }
 
 
@@ -27,6 +29,9 @@ def build_images(directory):
     os.makedirs(encedo, exist_ok=True)
     build_image(os.path.join(encedo, "firmware-1.3.0.bin"), "firmware", "1.3.0", payload_size=512 * 1024)
     build_image(os.path.join(encedo, "webroot-2.1.0.tar"), "ui", "2.1.0", payload_size=2 * 1024 * 1024)
+    appresponse = os.path.join(directory, "appresponse")
+    os.makedirs(appresponse, exist_ok=True)
+    write_image(os.path.join(appresponse, "upgrade-11.6.0-23947.img"), "11.6.0 #23947", 16 * 1024 * 1024)
 
 
 def start_simulator(family, fleet_file, workdir):
