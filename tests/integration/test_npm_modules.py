@@ -1,0 +1,184 @@
+"""npm_info, npm_image and npm_update through ansible-playbook against the AppResponse simulator process."""
+
+import pytest
+
+from tests.conftest import SimProcess, run_playbook, unique
+from tests.simulators.appresponse import write_image
+
+PASSWORD = "Sup3r-s3cret-pw"
+FAST = dict(users={"admin": PASSWORD}, validation_time=0.1, init_time=0.1, reboot_time=0.5)
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+UPGRADE_PLAY = """
+- name: Upgrade appliances
+  hosts: all
+  gather_facts: false
+  module_defaults:
+    group/fleetops.upgrade.npm:
+      url: "{{ sim_url }}/{{ inventory_hostname }}"
+      username: admin
+      password: "%s"
+  tasks:
+    - name: Upload the image
+      fleetops.upgrade.npm_image:
+        src: "{{ image }}"
+        version: "11.6.0"
+        wait_timeout: 20
+      register: image_result
+
+    - name: Install it
+      fleetops.upgrade.npm_update:
+        version: "11.6.0"
+        wait_timeout: "{{ update_wait_timeout | default(20) }}"
+
+    - name: Survey
+      fleetops.upgrade.npm_info:
+""" % PASSWORD
+
+
+@pytest.fixture(scope="module")
+def npm_process():
+    sim = SimProcess("appresponse")
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    return write_image(str(tmp_path_factory.mktemp("npm") / "upgrade-11.6.0.img"), "11.6.0 #23947", 3 * 1024 * 1024)
+
+
+def inventory(names, connection="local"):
+    return {"all": {"hosts": {name: {"ansible_connection": connection} for name in names}}}
+
+
+def mutations(sim, device):
+    return [(e["method"], e["path"]) for e in sim.log(device, MUTATING) if "/mgmt.aaa/" not in e["path"]]
+
+
+def strip_timing(result):
+    return {k: v for k, v in result.items() if k not in ("durations", "throughput_mib_s", "invocation", "msg", "diff")}
+
+
+def test_in_process_and_module_paths_agree(npm_process, image, tmp_path):
+    local, remote = unique("ar-local"), unique("ar-remote")
+    for name in (local, remote):
+        npm_process.add_device(name, **FAST)
+    hosts = {"all": {"hosts": {local: {"ansible_connection": "local"}, remote: {"ansible_connection": "local_as_remote"}}}}
+    run = run_playbook(UPGRADE_PLAY, hosts, {"sim_url": npm_process.url, "image": image}, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    for task in ("Upload the image", "Install it", "Survey"):
+        results = run.results(task)
+        a, b = strip_timing(results[local]), strip_timing(results[remote])
+        if task == "Survey":
+            for key in ("device_name", "serial"):
+                a.pop(key), b.pop(key)
+            a["update"].pop("last_state_time"), b["update"].pop("last_state_time")
+            for entry in a["update"]["update_history"] + b["update"]["update_history"]:
+                entry.pop("time")
+            a["images"] = [dict(i, id=None) for i in a["images"]]
+            b["images"] = [dict(i, id=None) for i in b["images"]]
+        if task == "Upload the image":
+            for r in (a, b):
+                r["image"]["id"] = r["image_id"] = None
+        assert a == b, task
+    assert run.result("Survey", local)["sw_version"] == "11.6.0 #23947"
+    assert PASSWORD not in run.stdout
+
+
+def test_idempotence_check_mode_and_diff(npm_process, image, tmp_path):
+    name = unique("ar-idem")
+    npm_process.add_device(name, **FAST)
+    extra = {"sim_url": npm_process.url, "image": image}
+    check = run_playbook(UPGRADE_PLAY.replace("    - name: Install it", "    - name: Install it\n      when: false"),
+                         inventory([name]), extra, check=True, diff=True, tmp_path=tmp_path)
+    assert check.rc == 0, check.stdout[-3000:]
+    assert check.result("Upload the image", name)["changed"] is True
+    assert "would upload" in check.result("Upload the image", name)["msg"]
+    assert mutations(npm_process, name) == []
+    first = run_playbook(UPGRADE_PLAY, inventory([name]), extra, diff=True, tmp_path=tmp_path)
+    assert first.rc == 0 and first.stats[name]["changed"] == 2
+    assert first.result("Install it", name)["diff"]["after"]["sw_version"] == "11.6.0 #23947"
+    npm_process.clear_log()
+    second = run_playbook(UPGRADE_PLAY, inventory([name]), extra, tmp_path=tmp_path)
+    assert second.rc == 0 and second.stats[name]["changed"] == 0
+    assert mutations(npm_process, name) == []
+    assert second.result("Upload the image", name)["bytes_sent"] == 0
+    check_after = run_playbook(UPGRADE_PLAY, inventory([name]), extra, check=True, tmp_path=tmp_path)
+    assert check_after.stats[name]["changed"] == 0 and mutations(npm_process, name) == []
+
+
+def test_failures_are_clear_and_leave_a_known_state(npm_process, image, tmp_path):
+    junk = tmp_path / "junk.img"
+    junk.write_bytes(b"this is no image" * 4096)
+    faults = {
+        "invalid": dict(invalid_images=True),
+        "dropped": dict(drop_upload_after=1024 * 1024),
+        "graceful": dict(update_result="FAILED_GRACEFUL", down_behaviour="503"),
+        "critical": dict(update_result="FAILED_CRITICAL", down_behaviour="html"),
+        "gone": dict(never_returns=True),
+        "expiring": dict(token_lifetime=0.4, reboot_time=1.0),
+    }
+    names = {}
+    for fault, config in faults.items():
+        names[fault] = unique("ar-" + fault)
+        npm_process.add_device(names[fault], **dict(FAST, **config))
+    run = run_playbook(UPGRADE_PLAY, inventory(names.values()),
+                       {"sim_url": npm_process.url, "image": image, "update_wait_timeout": 3}, tmp_path=tmp_path)
+    upload, install = run.results("Upload the image"), run.results("Install it")
+    invalid = upload[names["invalid"]]
+    assert invalid["failed"] and "marked image" in invalid["msg"] and "INVALID" in invalid["msg"] and invalid["image_id"]
+    dropped = upload[names["dropped"]]
+    assert dropped["failed"] and "the upload broke" in dropped["msg"] and dropped["device_state"] == "no new VALID image"
+    graceful = install[names["graceful"]]
+    assert graceful["failed"] and "FAILED_GRACEFUL" in graceful["msg"] and "state=idle" in graceful["msg"]
+    assert graceful["sw_version"] == "11.2.0 #13859"
+    critical = install[names["critical"]]
+    assert critical["failed"] and "a person must look" in critical["msg"]
+    assert critical["device_state"] == "FAILED_CRITICAL, needs a person"
+    gone = install[names["gone"]]
+    assert gone["failed"] and "did not come back within 3s" in gone["msg"] and "unreachable" in gone["last_state"]
+    assert run.result("Survey", names["expiring"])["sw_version"] == "11.6.0 #23947"
+    assert npm_process.device(names["expiring"])["refresh_tokens_issued"] <= 2
+    assert PASSWORD not in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_html_page_and_bad_input(npm_process, image, tmp_path):
+    html, bad = unique("ar-html"), unique("ar-bad")
+    npm_process.add_device(html, **dict(FAST, html_pages=5))
+    npm_process.add_device(bad, **FAST)
+    play = """
+- name: Bad answers and bad input
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Survey through a login page
+      fleetops.upgrade.npm_info:
+        url: "{{ sim_url }}/%s"
+        username: admin
+        password: "%s"
+      ignore_errors: true
+      register: html_result
+    - name: Image without version for a fetch
+      fleetops.upgrade.npm_image:
+        url: "{{ sim_url }}/%s"
+        token: abc
+        username: admin
+        password: "%s"
+        fetch_url: http://127.0.0.1:1/x.img
+      ignore_errors: true
+    - name: Update with a wrong password
+      fleetops.upgrade.npm_update:
+        url: "{{ sim_url }}/%s"
+        username: admin
+        password: wrong-%s
+        version: "11.6.0"
+      ignore_errors: true
+""" % (html, PASSWORD, bad, PASSWORD, bad, PASSWORD)
+    run = run_playbook(play, inventory(["localhost"]), {"sim_url": npm_process.url}, tmp_path=tmp_path)
+    assert "HTML page instead of JSON" in run.result("Survey through a login page")["msg"]
+    assert "mutually exclusive: token|username" in run.result("Image without version for a fetch")["msg"]
+    wrong = run.result("Update with a wrong password")
+    assert "refused the username or password" in wrong["msg"] and "AUTH_INVALID_CREDENTIALS" in wrong["msg"]
+    assert PASSWORD not in run.stdout
