@@ -1,13 +1,17 @@
 """npm_info, npm_image and npm_update through ansible-playbook against the AppResponse simulator process."""
 
+import os
+import sys
+
 import pytest
 
-from tests.conftest import SimProcess, run_playbook, unique
+from tests.conftest import ROOT, SimProcess, run_playbook, unique
 from tests.simulators.appresponse import write_image
 
 PASSWORD = "Sup3r-s3cret-pw"
 FAST = dict(users={"admin": PASSWORD}, validation_time=0.1, init_time=0.1, reboot_time=0.5)
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+RECORDER = os.path.join(ROOT, "tests", "support", "python-recorder")
 
 UPGRADE_PLAY = """
 - name: Upgrade appliances
@@ -56,34 +60,35 @@ def mutations(sim, device):
     return [(e["method"], e["path"]) for e in sim.log(device, MUTATING) if "/mgmt.aaa/" not in e["path"]]
 
 
-def strip_timing(result):
-    return {k: v for k, v in result.items() if k not in ("durations", "throughput_mib_s", "invocation", "msg", "diff")}
+VOLATILE = {"durations", "throughput_mib_s", "invocation", "time", "last_state_time", "device_name", "serial"}
+
+
+def normalise(value):
+    """A result without timings and per-appliance names, to compare the two execution paths."""
+    if isinstance(value, dict):
+        return {k: normalise(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    return value
 
 
 def test_in_process_and_module_paths_agree(npm_process, image, tmp_path):
     local, remote = unique("ar-local"), unique("ar-remote")
     for name in (local, remote):
         npm_process.add_device(name, **FAST)
-    hosts = {"all": {"hosts": {local: {"ansible_connection": "local"}, remote: {"ansible_connection": "local_as_remote"}}}}
-    run = run_playbook(UPGRADE_PLAY, hosts, {"sim_url": npm_process.url, "image": image}, tmp_path=tmp_path)
+    hosts = {"all": {"hosts": {local: {"ansible_connection": "local"},
+                               remote: {"ansible_connection": "local_as_remote", "ansible_python_interpreter": RECORDER}}}}
+    record = tmp_path / "module-runs"
+    run = run_playbook(UPGRADE_PLAY, hosts, {"sim_url": npm_process.url, "image": image}, tmp_path=tmp_path,
+                       env={"FLEETOPS_MODULE_RECORD": str(record), "FLEETOPS_PYTHON": sys.executable})
     assert run.rc == 0, run.stdout[-3000:]
     for task in ("Upload the image", "Install it", "Survey"):
         results = run.results(task)
-        a, b = strip_timing(results[local]), strip_timing(results[remote])
-        if task == "Survey":
-            for key in ("device_name", "serial"):
-                a.pop(key), b.pop(key)
-            a["update"].pop("last_state_time"), b["update"].pop("last_state_time")
-            for entry in a["update"]["update_history"] + b["update"]["update_history"]:
-                entry.pop("time")
-            a["images"] = [dict(i, id=None) for i in a["images"]]
-            b["images"] = [dict(i, id=None) for i in b["images"]]
-        if task == "Upload the image":
-            for r in (a, b):
-                r["image"]["id"] = r["image_id"] = None
-        assert a == b, task
+        assert normalise(results[local]) == normalise(results[remote]), task
     assert run.result("Survey", local)["sw_version"] == "11.6.0 #23947"
     assert PASSWORD not in run.stdout
+    module_runs = record.read_text().splitlines()
+    assert [line.split("AnsiballZ_")[1].split(".py")[0] for line in module_runs] == ["npm_image", "npm_update", "npm_info"]
 
 
 def test_idempotence_check_mode_and_diff(npm_process, image, tmp_path):

@@ -144,9 +144,9 @@ class Appliance:
     )
     SETTINGS = tuple(DEFAULTS)
 
-    def __init__(self, name, config, image_ids):
+    def __init__(self, name, config):
         self.name = name
-        self.image_ids = image_ids
+        self.image_ids = itertools.count(1)
         for key, value in self.DEFAULTS.items():
             setattr(self, key, value)
         self.device_name = name
@@ -254,14 +254,10 @@ class Appliance:
 class AppResponseSimulator(Simulator):
     family = "appresponse"
 
-    def __init__(self):
-        super().__init__()
-        self.image_ids = itertools.count(1)
-
     # ------------------------------------------------------------ harness hooks
     def create_device(self, name, config):
         with self.lock:
-            self.devices[name] = Appliance(name, config, self.image_ids)
+            self.devices[name] = Appliance(name, config)
 
     def device_state(self, name):
         with self.lock:
@@ -423,7 +419,7 @@ class AppResponseSimulator(Simulator):
 
     def upload_image(self, appliance, request):
         """Hash the body while it streams in (the lock is released meanwhile)."""
-        image = Image(next(self.image_ids))
+        image = Image(next(appliance.image_ids))
         appliance.images[image.id] = image
         drop_after = appliance.drop_upload_after
         appliance.drop_upload_after = None
@@ -459,7 +455,7 @@ class AppResponseSimulator(Simulator):
             return error(400, "INVALID_URL", "invalid url")
         if parts.hostname not in ("127.0.0.1", "localhost"):
             return error(400, "INVALID_URL", "the simulator only fetches from 127.0.0.1")
-        image = Image(next(self.image_ids))
+        image = Image(next(appliance.image_ids))
         appliance.images[image.id] = image
         fail = appliance.fetch_error
         appliance.fetch_error = False
