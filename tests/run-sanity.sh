@@ -47,6 +47,12 @@ copy_collection() {
     git -C "$build" init --quiet
 }
 
+# ~/.ansible/test is shared by every checkout on this machine: two runs creating the same
+# sanity venv at once would delete each other's half-built venv, so runs take turns.
+mkdir -p "$HOME/.ansible/test"
+exec 9>"$HOME/.ansible/test/fleetops-sanity.lock"
+flock 9
+
 install_pip_bootstrap
 copy_collection
 cd "$build"
