@@ -128,7 +128,7 @@ def read_survey(client):
     return dict(
         sw_version=info.get("sw_version"), model=info.get("model"), serial=info.get("serial"),
         device_name=info.get("device_name"), hw_version=info.get("hw_version"),
-        images=client.images(), update=update,
+        images=client.images(), update_status=update,
     )
 
 

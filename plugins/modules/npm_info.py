@@ -96,8 +96,8 @@ images:
     checksum:
       description: SHA-256 of the image (unknown while a fetch runs).
       type: str
-update:
-  description: The update state.
+update_status:
+  description: The update state (C(GET npm.system_update/2.0/update)). Named so because C(update) is a method of dictionaries in Jinja.
   returned: success
   type: dict
   contains:

@@ -36,6 +36,7 @@ Faults (same body, or ``PATCH /_sim/devices/<name>`` at any time):
 ``fetch_error``        true: the next fetch ends in UPLOAD_ERROR
 """
 
+import argparse
 import hashlib
 import itertools
 import secrets
@@ -515,5 +516,19 @@ class AppResponseSimulator(Simulator):
         return error(404, "RESOURCE_NOT_FOUND", "no such action %s" % action)
 
 
+def image_main(argv):
+    """``python -m tests.simulators.appresponse image --version "11.6.0 #23947" -o FILE [--size BYTES]``."""
+    parser = argparse.ArgumentParser(description="write an image the AppResponse simulator accepts")
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--size", type=int, default=1024 * 1024)
+    parser.add_argument("--sparse", action="store_true", help="leave the filler as a hole (multi-GiB images)")
+    parser.add_argument("-o", "--output", required=True)
+    args = parser.parse_args(argv)
+    write_image(args.output, args.version, args.size, sparse=args.sparse)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["image"]:
+        sys.exit(image_main(sys.argv[2:]))
     sys.exit(main(AppResponseSimulator))

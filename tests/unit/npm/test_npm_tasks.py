@@ -59,8 +59,8 @@ def test_info(npm_sim, appliance):
     npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}]})
     result = run_info(params(appliance))
     assert result["changed"] is False and result["sw_version"] == "11.2.0 #13859" and result["model"] == "VSCAN-2000"
-    assert result["images"][0]["version"] == "11.6.0 #2" and result["update"]["state"] == "IDLE"
-    assert result["update"]["update_history"][0]["version"] == "11.2.0 #13859"
+    assert result["images"][0]["version"] == "11.6.0 #2" and result["update_status"]["state"] == "IDLE"
+    assert result["update_status"]["update_history"][0]["version"] == "11.2.0 #13859"
     assert mutations(npm_sim) == []
 
 
