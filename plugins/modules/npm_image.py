@@ -45,7 +45,7 @@ options:
     type: str
   version:
     description:
-      - Version of the image, for example V(11.6.0 #23947) or just the release V(11.6.0) (then any build matches).
+      - "Version of the image, for example V(11.6.0 #23947) or just the release V(11.6.0) (then any build matches)."
       - With O(state=present) the image must turn out to be this version, else the task fails (the image stays).
       - With O(state=absent), deletes the images of this version.
     type: str

@@ -33,7 +33,7 @@ options:
     default: installed
   version:
     description:
-      - The version to run, for example V(11.6.0 #23947), or just the release V(11.6.0) (then any build matches).
+      - "The version to run, for example V(11.6.0 #23947), or just the release V(11.6.0) (then any build matches)."
       - Required with O(state=installed). A VALID image of this version must be on the appliance.
     type: str
   wait:
