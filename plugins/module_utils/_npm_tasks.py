@@ -253,8 +253,8 @@ class NpmImage:
                             "npm_image state=absent id=%s)" % (image["id"], image["state"], image.get("state_description"), image["id"]),
                             image_id=image["id"], image=image, bytes_sent=self.bytes_sent)
         self.check_version(image)
-        return self.result(True, "image %s %s and VALID (id %s)" % (image.get("version"), "uploaded" if how == "upload" else "fetched",
-                                                                      image["id"]),
+        done = "uploaded" if how == "upload" else "fetched"
+        return self.result(True, "image %s %s and VALID (id %s)" % (image.get("version"), done, image["id"]),
                            image, self.with_new_image(image), image_id=image["id"])
 
     def wait_for_image(self, image):
@@ -533,4 +533,3 @@ class NpmUpdate:
 
 def run_update(params, check_mode=False, diff=False):
     return NpmUpdate(params, check_mode, diff).run()
-
