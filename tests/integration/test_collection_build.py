@@ -32,4 +32,4 @@ def test_built_tarball_installs_and_runs(encedo_process, tmp_path):
     assert '"firmware_version": "1.2.7"' in done.stdout
     doc = subprocess.run([os.path.join(BIN, "ansible-doc"), "fleetops.upgrade.encedo_upgrade"], capture_output=True,
                          text=True, env=env, check=True)
-    assert "Expect 100-continue" in doc.stdout
+    assert "installed/ansible_collections/fleetops/upgrade" in doc.stdout and "previous_version" in doc.stdout
