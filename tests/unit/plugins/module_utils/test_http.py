@@ -148,7 +148,7 @@ def test_upload_without_continue_support_sends_after_timeout(tmp_path):
     listener.listen(1)
 
     def serve():
-        conn, _ = listener.accept()
+        conn = listener.accept()[0]
         data = b""
         while b"\r\n\r\n" not in data:
             data += conn.recv(4096)
