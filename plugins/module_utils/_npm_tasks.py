@@ -266,8 +266,8 @@ class NpmImage:
             if state in IMAGE_STATES_IN_PROGRESS:
                 return backoff_poll(False, "%s %s%%" % (state, current.get("progress", 0)), probes, IMAGE_POLL_MAX)
             return backoff_poll(True, state, probes, IMAGE_POLL_MAX, current)
-        poll, _ = wait_until(probe, "image %s to be validated" % image["id"], self.params["wait_timeout"], FIRST_POLL,
-                             clock=self.clock, sleep=self.sleep)
+        poll = wait_until(probe, "image %s to be validated" % image["id"], self.params["wait_timeout"], FIRST_POLL,
+                             clock=self.clock, sleep=self.sleep)[0]
         return poll.value
 
     def find_valid(self, checksum=None, version=None):
@@ -501,8 +501,8 @@ class NpmUpdate:
                 return backoff_poll(False, "unreachable (%s)" % exc.msg, probes, UPDATE_POLL_MAX)
             except DeviceApiError as exc:
                 return backoff_poll(False, "not answering normally yet (%s)" % exc.msg, probes, UPDATE_POLL_MAX)
-        poll, _ = wait_until(probe, "the update to %s to finish" % self.target, self.params["wait_timeout"], FIRST_POLL,
-                             clock=self.clock, sleep=self.sleep)
+        poll = wait_until(probe, "the update to %s to finish" % self.target, self.params["wait_timeout"], FIRST_POLL,
+                             clock=self.clock, sleep=self.sleep)[0]
         return poll.value
 
     def verify(self, update, version, image):

@@ -21,7 +21,7 @@ description:
     while reading it, before any upload). Already there (O(fetch_url)) means a VALID image of O(version)
     (and of O(checksum) when given). Then nothing is sent and the result is not changed.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

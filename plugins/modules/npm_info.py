@@ -17,7 +17,7 @@ description:
     images with their state, and the update state with its history.
   - Sends GET requests only (plus the C(mgmt.aaa) token request when it logs in; it never asks for a refresh token).
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

@@ -19,7 +19,7 @@ description:
   - O(state=idle) resets the update state (C(update/reset)), for example after V(FAILED_GRACEFUL), or after
     V(FAILED_CRITICAL) once a person has checked the appliance.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

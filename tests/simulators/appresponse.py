@@ -183,7 +183,7 @@ class Appliance:
             elif key == "update_history":
                 self.update_history = list(value)
             elif key == "expire_tokens" and value:
-                self.access_tokens = {t: (user, 0) for t, (user, _) in self.access_tokens.items()}
+                self.access_tokens = {token: (entry[0], 0) for token, entry in self.access_tokens.items()}
             elif key == "state_description":
                 continue
             else:
@@ -273,7 +273,7 @@ class AppResponseSimulator(Simulator):
     def on_expect_continue(self, request):
         """Refuse an upload before its body when the appliance is unknown, down or the token is bad."""
         with self.lock:
-            appliance, _ = self.locate(request)
+            appliance = self.locate(request)[0]
             if appliance is None:
                 return error(404, "RESOURCE_NOT_FOUND", "no such appliance")
             now = time.time()

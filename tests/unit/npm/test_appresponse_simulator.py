@@ -25,7 +25,7 @@ def session(base):
 
 
 def wait_image(s, base, image_id, states=("VALID", "INVALID", "UPLOAD_ERROR")):
-    for _ in range(200):
+    for attempt in range(200):
         image = s.get(base + API + "/images/items/%d" % image_id, timeout=5).json()
         if image["state"] in states:
             return image
@@ -76,7 +76,7 @@ def test_expire_tokens_fault(npm_sim, appliance):
 def test_refresh_token_limit_revokes_oldest(npm_sim, appliance):
     npm_sim.update_device("ar1", {"max_refresh_tokens": 3})
     first = login(appliance).json()["refresh_token"]
-    for _ in range(3):
+    for count in range(3):
         login(appliance)
     state = npm_sim.device_state("ar1")
     assert state["refresh_tokens_issued"] == 4 and state["refresh_tokens_active"] == 3

@@ -41,7 +41,7 @@ def test_aaa_falls_back_to_2_0(npm_sim):
 
 def test_long_task_reuses_one_refresh_token(npm_sim, appliance):
     npm = client(appliance, long_task=True)
-    for _ in range(4):
+    for count in range(4):
         npm.info()
         npm_sim.update_device("ar1", {"expire_tokens": True})
     npm.update()
