@@ -267,7 +267,7 @@ class NpmImage:
                 return backoff_poll(False, "%s %s%%" % (state, current.get("progress", 0)), probes, IMAGE_POLL_MAX)
             return backoff_poll(True, state, probes, IMAGE_POLL_MAX, current)
         poll = wait_until(probe, "image %s to be validated" % image["id"], self.params["wait_timeout"], FIRST_POLL,
-                             clock=self.clock, sleep=self.sleep)[0]
+                          clock=self.clock, sleep=self.sleep)[0]
         return poll.value
 
     def find_valid(self, checksum=None, version=None):
@@ -502,7 +502,7 @@ class NpmUpdate:
             except DeviceApiError as exc:
                 return backoff_poll(False, "not answering normally yet (%s)" % exc.msg, probes, UPDATE_POLL_MAX)
         poll = wait_until(probe, "the update to %s to finish" % self.target, self.params["wait_timeout"], FIRST_POLL,
-                             clock=self.clock, sleep=self.sleep)[0]
+                          clock=self.clock, sleep=self.sleep)[0]
         return poll.value
 
     def verify(self, update, version, image):
