@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import hashlib
 import os
+import threading
 import time
 
 from ._common_args import WAIT_ARGS, http_client_from
@@ -94,18 +95,51 @@ def backoff_poll(done, state, probes, ceiling, value=None):
     return Poll(done, state, value=value, next_interval=min(ceiling, FIRST_POLL * 2 ** (len(probes) - 1)))
 
 
-def sha256_of(path):
-    """SHA-256 of a file, read in chunks (images are GBs)."""
+def sha256_of(path, cancelled=None):
+    """SHA-256 of a file, read in chunks (images are GBs); None once ``cancelled`` (an Event) is set."""
     digest = hashlib.sha256()
     buffer = bytearray(HASH_CHUNK)
     view = memoryview(buffer)
     with open(path, "rb") as handle:
         while True:
+            if cancelled is not None and cancelled.is_set():
+                return None
             count = handle.readinto(buffer)
             if not count:
                 break
             digest.update(view[:count])
     return digest.hexdigest()
+
+
+class BackgroundHash:
+    """SHA-256 of a file computed in a thread (hashlib and file reads release the GIL), e.g. during its upload."""
+
+    def __init__(self, path):
+        self.path = path
+        self.digest = None
+        self.error = None
+        self.seconds = None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        start = time.monotonic()
+        try:
+            self.digest = sha256_of(self.path, self._cancelled)
+        except OSError as exc:
+            self.error = exc
+        self.seconds = round(time.monotonic() - start, 3)
+
+    def result(self):
+        self._thread.join()
+        if self.error is not None:
+            raise TaskError("reading %s to compute its SHA-256 failed: %s" % (self.path, self.error))
+        return self.digest
+
+    def cancel(self):
+        self._cancelled.set()
+        self._thread.join()
 
 
 def check_source(path):
@@ -188,34 +222,46 @@ class NpmImage:
     def present_from_file(self):
         src = self.params["src"]
         size = check_source(src)
-        sha256 = self._timed("hash", sha256_of, src)
         expected = (self.params["checksum"] or "").lower()
+        self.before = self.client.images()
+        if not (expected or self.check_mode or self.find_valid()):
+            # no VALID image to compare with: the image must go up, and it is hashed while it streams
+            return self.upload(src, None)
+        sha256 = self._timed("hash", sha256_of, src)
         if expected and expected != sha256:
             raise TaskError("%s has SHA-256 %s, not the expected checksum %s" % (src, sha256, expected), sha256=sha256)
-        self.before = self.client.images()
         existing = self.find_valid(checksum=sha256)
         if existing:
             self.check_version(existing)
             return self.result(False, "image %s (id %s) is already VALID on the appliance" % (existing.get("version"), existing["id"]),
                                existing, sha256=sha256)
-        planned = {"id": None, "version": self.params["version"], "state": "VALID", "checksum": sha256}
         if self.check_mode:
+            planned = {"id": None, "version": self.params["version"], "state": "VALID", "checksum": sha256}
             return self.result(True, "would upload %s (%d bytes, SHA-256 %s) and wait until it is VALID" % (src, size, sha256),
                                None, self.with_new_image(planned), sha256=sha256)
+        return self.upload(src, sha256)
+
+    def upload(self, src, sha256):
+        """Stream ``src`` up (hashing it meanwhile when ``sha256`` is not known yet), wait, check the checksum."""
         self.client.long_task = True
+        hasher = None if sha256 else BackgroundHash(src)
         try:
             image, self.bytes_sent = self._timed("upload", self.client.upload_image, src)
         except FleetopsError as exc:
-            sent = exc.details.get("bytes_sent", 0)
+            if hasher:
+                hasher.cancel()
             raise TaskError("uploading %s failed: %s. Device state: no new VALID image; an interrupted upload may leave "
-                            "an image in UPLOAD_ERROR (see npm_info)" % (src, exc.msg), bytes_sent=sent, sha256=sha256,
+                            "an image in UPLOAD_ERROR (see npm_info)" % (src, exc.msg), bytes_sent=exc.details.get("bytes_sent", 0),
                             device_state="no new VALID image") from None
+        if hasher:
+            sha256 = hasher.result()
+            self.durations["hash"] = hasher.seconds
         result = self.settle(image, "upload")
-        if result["image"].get("checksum") and result["image"]["checksum"].lower() != sha256:
-            raise TaskError("the appliance computed SHA-256 %s for image %s but %s has %s: the image was damaged in "
-                            "transit; it stays on the appliance as image %s" % (result["image"]["checksum"], result["image"]["id"],
-                                                                                src, sha256, result["image"]["id"]),
-                            image_id=result["image"]["id"], sha256=sha256)
+        reported = (result["image"].get("checksum") or "").lower()
+        if reported and reported != sha256:
+            raise TaskError("the appliance computed SHA-256 %s for image %s but %s has %s: the image was damaged in transit; "
+                            "it stays on the appliance as image %s" % (reported, image["id"], src, sha256, image["id"]),
+                            image_id=image["id"], sha256=sha256)
         result["sha256"] = sha256
         result["throughput_mib_s"] = round(self.bytes_sent / 1048576.0 / max(self.durations["upload"], 0.001), 1)
         return result

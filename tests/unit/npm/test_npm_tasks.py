@@ -83,6 +83,7 @@ def test_image_checksum_and_version_mismatch(npm_sim, appliance, image_file):
     src = image_file(size=4096)
     with pytest.raises(FleetopsError, match="not the expected checksum"):
         run_image(image_params(appliance, src=src, checksum="00" * 32))
+    assert mutations(npm_sim) == []  # refused before any byte was sent
     with pytest.raises(FleetopsError, match="is version 11.6.0 #23947, not the expected 11.7.0") as caught:
         run_image(image_params(appliance, src=src, version="11.7.0"))
     assert caught.value.details["image_id"] == 1
@@ -202,3 +203,22 @@ def test_update_no_wait(npm_sim, appliance):
     npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}]})
     result = run_update(update_params(appliance, version="11.6.0", wait=False))
     assert result["changed"] is True and result["update_state"] == "RUNNING" and result["sw_version"] == "11.2.0 #13859"
+
+
+def test_image_hashed_before_the_upload_when_valid_images_exist(npm_sim, appliance, image_file):
+    npm_sim.update_device("ar1", {"images": [{"version": "11.5.0 #1"}]})
+    src = image_file(size=2 * 1024 * 1024)
+    result = run_image(image_params(appliance, src=src))
+    assert result["changed"] is True and result["sha256"] == sha256_of(src) and result["image"]["id"] == 2
+    assert set(result["durations"]) == {"hash", "upload", "validate"}
+    assert run_image(image_params(appliance, src=src))["changed"] is False
+
+
+def test_background_hash_can_be_cancelled(image_file):
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import BackgroundHash
+    src = image_file(size=8 * 1024 * 1024)
+    hasher = BackgroundHash(src)
+    assert hasher.result() == sha256_of(src) and hasher.seconds >= 0
+    stopped = BackgroundHash(src)
+    stopped.cancel()
+    assert stopped.digest in (None, sha256_of(src))
