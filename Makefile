@@ -10,7 +10,7 @@ export ANSIBLE_HOST_KEY_CHECKING := false
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv collection unit integration molecule sanity lint bench clean
+.PHONY: demo test venv collection unit integration molecule sanity lint bench bench-npm clean
 
 $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ test: venv collection
 
 bench: venv collection
 	$(BIN)/python bench/survey.py
+
+bench-npm: venv collection
+	$(BIN)/python bench/npm_upload.py
 
 clean:
 	rm -rf .build tests/output
