@@ -122,3 +122,18 @@ def test_role_check_mode_sends_no_mutating_request(npm_process, image_server, tm
     assert role_result(run, "Install the update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
     assert "a1 [appresponse] software: 11.2.0 #13859 -> %s (upgraded)" % TARGET in lines
+
+
+def test_status_playbook_reads_only(npm_process, image_server, tmp_path):
+    names, inventory = fleet(npm_process, image_server, {
+        "a1": ({"images": [{"version": TARGET}]}, {}),
+        "a2": ({"update_state": "FAILED_CRITICAL", "state_description": "Update failed: disk error"}, {}),
+    })
+    run = run_playbook(ROOT + "/playbooks/status.yml", inventory, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert "a1 [appresponse] VSCAN-2000 software 11.2.0 #13859, images %s; ok" % TARGET in lines
+    assert "a2 [appresponse] VSCAN-2000 software 11.2.0 #13859, images none; update FAILED_CRITICAL: Update failed: disk error" in lines
+    for host in ("a1", "a2"):
+        assert mutations(npm_process, names[host]) == []
+        assert npm_process.device(names[host])["refresh_tokens_issued"] == 0
