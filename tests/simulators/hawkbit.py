@@ -36,6 +36,7 @@ import socket
 import sys
 import time
 import zlib
+from urllib.parse import quote, unquote
 
 from tests.simulators._base import DROP, SimHandler, SimResponse, Simulator, json_response, main
 
@@ -345,8 +346,8 @@ class HawkbitSimulator(Simulator):
         match = self.PATTERN.match(request.path)
         if not match:
             return empty(404)
-        tenant_name, controller_id = match.group("tenant"), match.group("cid")
-        rest = [p for p in match.group("rest").split("/") if p]
+        tenant_name, controller_id = unquote(match.group("tenant")), unquote(match.group("cid"))
+        rest = [unquote(p) for p in match.group("rest").split("/") if p]
         request.device = controller_id
         writes = request.method in ("POST", "PUT", "DELETE")
         limit = self.config["dos_writes_per_second" if writes else "dos_reads_per_second"]
@@ -425,7 +426,8 @@ class HawkbitSimulator(Simulator):
 
     # ------------------------------------------------------------ helpers
     def base_url(self, request, target):
-        return "http://%s/%s/controller/v1/%s" % (request.headers.get("Host"), target.tenant, target.controller_id)
+        return "http://%s/%s/controller/v1/%s" % (request.headers.get("Host"), quote(target.tenant, safe=""),
+                                                   quote(target.controller_id, safe=""))
 
     def flavor(self, target):
         return self.tenants[target.tenant].get("flavor", "hawkbit")
@@ -505,7 +507,7 @@ class HawkbitSimulator(Simulator):
         return body
 
     def artifact_body(self, request, target, artifact):
-        path = "/softwaremodules/%d/artifacts/%s" % (artifact.module_id, artifact.filename)
+        path = "/softwaremodules/%d/artifacts/%s" % (artifact.module_id, quote(artifact.filename, safe=""))
         url = self.base_url(request, target) + path
         links = {"download": {"href": url}, "md5sum": {"href": url + ".MD5SUM"}}
         if self.flavor(target) == "hawkbit":
