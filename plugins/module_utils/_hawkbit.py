@@ -213,15 +213,16 @@ class HawkbitClient:
     def download(self, href, fileobj, offset=0, on_chunk=None):
         """Stream an artifact into ``fileobj`` from ``offset`` (Range); returns (status, bytes written).
 
-        Status 200 after asking for a range means the server ignored it (the caller starts over);
-        416 means the range is not satisfiable (the caller starts over); other statuses raise.
+        After asking for a range only 206 is streamed: 200 (the server ignored the range) and 416
+        (not satisfiable) come back with nothing written, for the caller to start over; other statuses raise.
         """
         headers = {"Range": "bytes=%d-" % offset} if offset else None
-        response, written = self.http.download_to(href, fileobj, headers=headers, on_chunk=on_chunk)
-        if response.status in (200, 206):
+        statuses = (206,) if offset else (200,)
+        response, written = self.http.download_to(href, fileobj, headers=headers, on_chunk=on_chunk, statuses=statuses)
+        if response.status in statuses:
             return response.status, written
-        if response.status == 416 and offset:
-            return 416, 0
+        if offset and response.status in (200, 416):
+            return response.status, 0
         if response.status == 401:
             raise AuthenticationError("the server refused the %s for the artifact download" % self.auth_scheme,
                                       "GET", response.url, 401)

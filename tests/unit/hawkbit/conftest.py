@@ -31,3 +31,23 @@ def target(hawkbit):
     simulator, url = hawkbit
     simulator.create_device("dev1", {"token": "tok1"})
     return simulator, url, "dev1"
+
+
+def params_for(spec, url, **options):
+    """Module parameters as AnsibleModule would validate them (defaults filled in)."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    spec = dict(spec)
+    options.setdefault("url", url)
+    options.setdefault("controller_id", "dev1")
+    if "gateway_token" not in options:
+        options.setdefault("target_token", "tok1")
+    options.setdefault("backoff", 0.01)
+    validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    result = validator.validate(options)
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+@pytest.fixture
+def params():
+    return params_for

@@ -141,6 +141,8 @@ def test_download_with_range_and_errors(target):
     assert client.download(href, sink, offset=5000) == (206, 5000)
     assert sink.getvalue() == data[5000:]
     assert client.download(href, io.BytesIO(), offset=len(data)) == (416, 0)
+    whole = io.BytesIO()
+    assert client.download(href, whole) == (200, len(data)) and whole.getvalue() == data
     with pytest.raises(DeviceApiError):
         client.download(href.replace("a.bin", "missing.bin"), io.BytesIO())
     module_id = href.split("/softwaremodules/")[1].split("/")[0]
