@@ -108,7 +108,8 @@ def ansible_env(**extra):
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+        "ANSIBLE_STDOUT_CALLBACK": "results_json",
+        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(ROOT, "tests", "support", "callback"),
         "ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS,
         "ANSIBLE_HOST_KEY_CHECKING": "false",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
