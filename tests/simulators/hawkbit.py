@@ -18,7 +18,8 @@ Follows ``shared/seeds/004_*`` (the DDI API guide) and ``shared/reference/hawkbi
 
 Control interface (besides the harness's ``/_sim/devices`` and ``/_sim/log``):
 
-* ``POST /_sim/tenants/<tenant>`` ``{"gateway_token", "flavor", "confirmation_required", "sleep"}``
+* ``POST /_sim/tenants/<tenant>`` ``{"gateway_token", "flavor", "confirmation_required", "sleep",
+  "request_config_after_finish"}`` (fleet files: ``"_tenants": {name: config}``)
 * ``PATCH /_sim/config`` ``{"dos_reads_per_second", "dos_writes_per_second", "max_status_entries",
   "max_messages_per_status", "max_attributes"}``
 * ``POST /_sim/faults`` ``{"path_contains", "method", "status", "count", "retry_after"}``
@@ -570,7 +571,7 @@ class HawkbitSimulator(Simulator):
             else:
                 action.status = "FINISHED"
                 target.installed = action.id
-                target.request_config = True
+                target.request_config = self.tenants[target.tenant].get("request_config_after_finish", True)
         elif execution == "downloaded":
             action.status = "DOWNLOADED"
             if action.download_only:
