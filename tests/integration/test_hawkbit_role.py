@@ -41,20 +41,20 @@ class Fleet:
         self.hosts = {}
         reboot = tmp_path / "reboot.yml"
         reboot.write_text("- name: Pretend to reboot\n  ansible.builtin.copy:\n    content: rebooted\n"
-                          "    dest: \"{{ hawkbit_download_dir }}/rebooted\"\n    mode: '0644'\n")
-        self.vars = {"ansible_connection": "local", "hawkbit_url": sim.url, "hawkbit_backoff": 0.05,
-                     "hawkbit_config_data": {"hwRevision": "2"}, "hawkbit_reboot_tasks": str(reboot),
-                     "hawkbit_install_commands": {
+                          "    dest: \"{{ hawkbit_target_download_dir }}/rebooted\"\n    mode: '0644'\n")
+        self.vars = {"ansible_connection": "local", "hawkbit_target_url": sim.url, "hawkbit_target_backoff": 0.05,
+                     "hawkbit_target_config_data": {"hwRevision": "2"}, "hawkbit_target_reboot_tasks": str(reboot),
+                     "hawkbit_target_install_commands": {
                          "os": "sh -c 'cp \"$0\" \"$1\"/installed-os && exit 100' {path} {dir}",
                          "*": "cp {paths} {dir}"},
-                     "hawkbit_verify_command": "test -f {{ hawkbit_download_dir }}/installed-os"}
+                     "hawkbit_target_verify_command": "test -f {{ hawkbit_target_download_dir }}/installed-os"}
 
     def add(self, host, **hostvars):
         name = unique(host)
         self.names[host] = name
         self.sim.add_device(name, token="tok-" + name)
-        self.hosts[host] = dict({"hawkbit_controller_id": name, "hawkbit_target_token": "tok-" + name,
-                                 "hawkbit_download_dir": str(self.tmp_path / host)}, **hostvars)
+        self.hosts[host] = dict({"hawkbit_target_controller_id": name, "hawkbit_target_target_token": "tok-" + name,
+                                 "hawkbit_target_download_dir": str(self.tmp_path / host)}, **hostvars)
         return name
 
     def inventory(self):
@@ -85,8 +85,8 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
             actions[host] = deploy(sim, name, download_only=True)
         elif host == "broken":
             actions[host] = deploy(sim, name, chunks=[{"part": "os", "version": "9", "artifacts": [{"filename": "fw.bin", "size": 10}]}])
-    fleet.hosts["wait"]["hawkbit_confirmation_policy"] = "wait"
-    fleet.hosts["broken"]["hawkbit_install_commands"] = {"os": "sh -c 'echo flash error 42 >&2; exit 3'"}
+    fleet.hosts["wait"]["hawkbit_target_confirmation_policy"] = "wait"
+    fleet.hosts["broken"]["hawkbit_target_install_commands"] = {"os": "sh -c 'echo flash error 42 >&2; exit 3'"}
     for host in ("cancel", "reject"):
         requests.post("%s/_sim/devices/%s/actions/%s/cancel" % (sim.url, fleet.names[host], actions[host]), timeout=10)
     (tmp_path / "reject").mkdir()
