@@ -15,6 +15,8 @@ __metaclass__ = type
 
 import hashlib
 import os
+import queue
+import threading
 import time
 
 from ._errors import DeviceUnreachable, FleetopsError, TaskError
@@ -22,6 +24,35 @@ from ._hawkbit import strongest_hash
 from ._hawkbit_tasks import client_from, describe_deployment, hawkbit_spec
 
 READ_BLOCK = 4 * 1024 * 1024
+HASH_QUEUE_DEPTH = 64
+
+
+class BackgroundHasher:
+    """Feeds a hashlib object from a thread: hashlib drops the GIL on big buffers, so hashing
+    overlaps with receiving and writing (on two cores the download is no longer hash-bound)."""
+
+    def __init__(self, hasher):
+        self.hasher = hasher
+        self.queue = queue.Queue(HASH_QUEUE_DEPTH)
+        self.thread = threading.Thread(target=self._run, name="fleetops-hash", daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            chunk = self.queue.get()
+            if chunk is None:
+                return
+            self.hasher.update(chunk)
+
+    def update(self, chunk):
+        self.queue.put(chunk)
+
+    def finish(self):
+        """Wait for every queued chunk; returns the hashlib object."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        return self.hasher
 
 ARTIFACT_SPEC = hawkbit_spec(
     argument_spec=dict(
@@ -164,17 +195,21 @@ class Transfer:
 
     def fetch(self, offset):
         """Append from ``offset``; returns the final size, or None when the server wants a fresh start."""
-        with open(self.part, "ab") as handle:
-            status, written = self.client.download(self.artifact["download_url"], handle, offset, on_chunk=self.count)
-            if status in (200, 416) and offset:
-                return None
-            handle.flush()
-            os.fsync(handle.fileno())
-        return offset + written
+        background = BackgroundHasher(self.hasher)
 
-    def count(self, chunk):
-        self.hasher.update(chunk)
-        self.received += len(chunk)
+        def count(chunk):
+            background.update(chunk)
+            self.received += len(chunk)
+        try:
+            with open(self.part, "ab") as handle:
+                status, written = self.client.download(self.artifact["download_url"], handle, offset, on_chunk=count)
+                if status in (200, 416) and offset:
+                    return None
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            background.finish()
+        return offset + written
 
     def finish(self):
         have = os.path.getsize(self.part)

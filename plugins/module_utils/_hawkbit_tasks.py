@@ -113,6 +113,7 @@ def run_poll(params, check_mode=False, diff=False):
 def wait_for_action(client, timeout, clock=None, sleep=None):
     """Poll, never faster than the server's sleep, until it offers an action."""
     clock, sleep = clock or time.monotonic, sleep or time.sleep
+
     def probe():
         poll = client.base_poll()
         kind = poll.open_action()[0]

@@ -427,8 +427,8 @@ class HawkbitSimulator(Simulator):
 
     # ------------------------------------------------------------ helpers
     def base_url(self, request, target):
-        return "http://%s/%s/controller/v1/%s" % (request.headers.get("Host"), quote(target.tenant, safe=""),
-                                                   quote(target.controller_id, safe=""))
+        host = request.headers.get("Host")
+        return "http://%s/%s/controller/v1/%s" % (host, quote(target.tenant, safe=""), quote(target.controller_id, safe=""))
 
     def flavor(self, target):
         return self.tenants[target.tenant].get("flavor", "hawkbit")

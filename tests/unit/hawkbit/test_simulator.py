@@ -154,7 +154,9 @@ def test_confirmation_flow_and_auto_confirm(target):
     info = requests.get(base, headers=AUTH, timeout=5).json()
     assert info["autoConfirm"] == {"active": False} and "activateAutoConfirm" in info["_links"]
     assert info["_links"]["confirmationBase"]["href"] == href
-    post = lambda body: requests.post(href.split("?")[0] + "/feedback", json=body, headers=AUTH, timeout=5)  # noqa: E731
+
+    def post(body):
+        return requests.post(href.split("?")[0] + "/feedback", json=body, headers=AUTH, timeout=5)
     assert post({"confirmation": "maybe"}).status_code == 400
     assert post({"confirmation": "denied", "details": ["not now"]}).status_code == 200
     assert simulator.devices[cid].actions[action.id].status == "WAIT_FOR_CONFIRMATION"
@@ -243,7 +245,9 @@ def test_plain_flavor_is_another_ddi_server(target):
 def test_config_data_modes_and_limits(target):
     simulator, url, cid = target
     href = poll(url).json()["_links"]["configData"]["href"]
-    put = lambda body: requests.put(href, json=body, headers=AUTH, timeout=5)  # noqa: E731
+
+    def put(body):
+        return requests.put(href, json=body, headers=AUTH, timeout=5)
     assert put({"mode": "merge", "data": {"a": "1", "b": "2"}}).status_code == 200
     assert "configData" not in poll(url).json()["_links"]
     put({"mode": "remove", "data": {"a": None}})
