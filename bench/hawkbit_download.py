@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: a big hawkBit artifact through hawkbit_artifact (hash verified) vs curl, and a cut download resumed.
 
 Usage: .venv/bin/python bench/hawkbit_download.py [--size-mib 2048] [--rounds 1] [--keep]
@@ -74,7 +73,8 @@ def start_simulator(workdir, artifacts):
 
 def params(url, dest, **options):
     spec = dict(ARTIFACT_SPEC)
-    validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    argument_spec = spec.pop("argument_spec")
+    validator = ArgumentSpecValidator(argument_spec, **spec)
     values = dict(url=url, controller_id="bench", target_token=TOKEN, action_id="1", dest=dest, timeout=120)
     values.update(options)
     result = validator.validate(values)
@@ -109,6 +109,15 @@ def drop_cache_hint(path):
         pass
 
 
+def cut_download(options):
+    """Bytes the module kept after the server cut the transfer (and it was told not to resume)."""
+    try:
+        run_artifact(options)
+    except TaskError as exc:
+        return exc.details["bytes_kept"]
+    raise SystemExit("the cut download did not fail")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=2048)
@@ -129,9 +138,9 @@ def main():
         proc, url = start_simulator(workdir, artifacts)
         curl_out = os.path.join(workdir, "curl.bin")
         results = {"curl": [], "curl+sha256sum": [], "hawkbit_artifact": []}
-        for _ in range(args.rounds):
+        for _round in range(args.rounds):
             drop_cache_hint(curl_out)
-            seconds, _ = timed(lambda: curl(url, "big.bin", curl_out))
+            seconds = timed(lambda: curl(url, "big.bin", curl_out))[0]
             results["curl"].append(seconds)
             drop_cache_hint(curl_out)
             seconds, digest = timed(lambda: (curl(url, "big.bin", curl_out), sha256sum(curl_out))[1])
@@ -159,11 +168,7 @@ def main():
         print("  throughput ratio hawkbit_artifact / curl+sha256sum:  %.2f" % (rate["hawkbit_artifact"] / rate["curl+sha256sum"]))
 
         dest = os.path.join(workdir, "resume")
-        try:
-            run_artifact(params(url, dest, names=["cut.bin"], resume_attempts=0))
-            raise SystemExit("the cut download did not fail")
-        except TaskError as exc:
-            kept = exc.details["bytes_kept"]
+        kept = cut_download(params(url, dest, names=["cut.bin"], resume_attempts=0))
         seconds, result = timed(lambda: run_artifact(params(url, dest, names=["cut.bin"])))
         item = result["artifacts"][0]
         again = item["bytes_downloaded"] / size

@@ -95,7 +95,8 @@ def plan_files(chunks, dest, parts, names, per_part_dirs):
                 raise TaskError("artifact %s of chunk %s has no download link" % (filename, chunk.get("part")))
             plan.append((chunk, artifact, path))
     seen = set()
-    for _, _, path in plan:
+    for planned in plan:
+        path = planned[2]
         if path in seen:
             raise TaskError("two artifacts would be written to %s; set per_part_dirs or filter with parts/names" % path)
         seen.add(path)
@@ -129,7 +130,7 @@ def already_there(path, artifact):
     size = artifact.get("size")
     if size is not None and os.path.getsize(path) != size:
         return False
-    _, expected, hasher = new_hasher(artifact)
+    expected, hasher = new_hasher(artifact)[1:]
     return hash_file(path, hasher).hexdigest() == expected
 
 

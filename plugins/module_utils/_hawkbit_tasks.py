@@ -42,7 +42,7 @@ def describe_artifact(artifact):
     links = artifact.get("_links") or {}
     download = links.get("download") or links.get("download-http") or {}
     md5sum = links.get("md5sum") or links.get("md5sum-http") or {}
-    algorithm, _ = strongest_hash(artifact.get("hashes"))
+    algorithm = strongest_hash(artifact.get("hashes"))[0]
     return {"filename": artifact.get("filename"), "size": artifact.get("size"), "hashes": dict(artifact.get("hashes") or {}),
             "strongest_hash": algorithm, "download_url": download.get("href"), "md5sum_url": md5sum.get("href")}
 
@@ -186,7 +186,7 @@ def run_feedback(params, check_mode=False, diff=False):
 
 def predict_feedback(client, params, status):
     """Check mode: a closing feedback to an action the server no longer offers would be answered 410."""
-    kind, open_id, _ = client.base_poll().open_action()
+    kind, open_id = client.base_poll().open_action()[:2]
     offered = open_id == params["action_id"] and kind == params["kind"]
     if not offered and params["execution"] == "closed":
         return {"changed": False, "action_closed": True, "feedback": status,
@@ -251,7 +251,7 @@ def set_auto_confirm(client, params, check_mode, result, before, after):
 
 def answer_confirmation(client, params, check_mode, result, before, after):
     action_id, wanted = params["action_id"], params["confirmation"]
-    kind, open_id, _ = client.base_poll().open_action()
+    kind, open_id = client.base_poll().open_action()[:2]
     state = "waiting" if kind == "confirmation" and open_id == action_id else \
         "running" if open_id == action_id and kind in ("deployment", "cancel") else "not open"
     before["action_%s" % action_id] = state

@@ -19,7 +19,7 @@ description:
   - A broken transfer is resumed with an HTTP C(Range) request - in the same run up to O(resume_attempts) times, and
     in a later run from the C(.part) file left behind.
   - An artifact or part name that would leave O(dest) (path separators, C(..)) is refused before anything is downloaded.
-  - Idempotent - a file already in place with the right size and hash is not downloaded again (RV(changed=false)).
+  - Idempotent - a file already in place with the right size and hash is not downloaded again (C(changed=false)).
   - Runs where the task runs - on the controller in-process, or on the device itself over SSH (the module then needs
     Python and C(requests) there).
 options:
@@ -64,7 +64,7 @@ attributes:
     support: full
     details: Checks which files are already in place (hashing them) and downloads nothing.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 """
 
 EXAMPLES = r"""

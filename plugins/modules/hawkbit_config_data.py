@@ -36,7 +36,7 @@ extends_documentation_fragment:
   - fleetops.upgrade.hawkbit_auth
   - fleetops.upgrade.connection.attributes
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 """
 
 EXAMPLES = r"""

@@ -76,7 +76,7 @@ attributes:
   diff_mode:
     support: none
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 """
 
 EXAMPLES = r"""

@@ -50,7 +50,7 @@ attributes:
     support: none
     details: Nothing is changed.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 """
 
 EXAMPLES = r"""

@@ -384,7 +384,7 @@ class HawkbitSimulator(Simulator):
         return None
 
     def authorize(self, request, tenant_name, controller_id):
-        scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
+        scheme, secret = ((request.headers.get("Authorization") or "").split(" ", 1) + [""])[:2]
         tenant = self.tenants.get(tenant_name)
         if tenant is None or not secret:
             return None
@@ -707,7 +707,7 @@ class HawkbitSimulator(Simulator):
         if request.method != "GET" and request.method != "HEAD":
             return empty(405)
         if rest == ["artifacts"]:
-            artifacts = [a for (m, _), a in sorted(self.artifacts.items()) if m == module_id]
+            artifacts = [a for key, a in sorted(self.artifacts.items()) if key[0] == module_id]
             return self.hal(target, [self.artifact_body(request, target, a) for a in artifacts])
         if len(rest) != 2 or rest[0] != "artifacts":
             return empty(404)

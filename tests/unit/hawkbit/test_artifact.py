@@ -61,7 +61,7 @@ def test_check_mode_downloads_nothing(target, params, tmp_path):
 
 @pytest.mark.parametrize("name", ["../escape.bin", "..", "a/b.bin", "a\\b.bin"])
 def test_path_traversal_is_refused_before_any_download(target, params, tmp_path, name):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     chunks = [{"part": "os", "artifacts": [
         {"filename": "ok.bin", "size": 1, "hashes": {"sha1": "0" * 40}, "download_url": url + "/x"},
         {"filename": name, "size": 1, "hashes": {"sha1": "0" * 40}, "download_url": url + "/y"}]}]
@@ -137,7 +137,7 @@ def test_a_stale_or_corrupt_final_file_is_replaced(target, params, tmp_path):
 
 
 def test_unknown_action_fails_clearly(target, params, tmp_path):
-    _, url, _ = target
+    url = target[1]
     with pytest.raises(TaskError) as caught:
         run_artifact(params(ARTIFACT_SPEC, url, action_id="77", dest=str(tmp_path)))
     assert "not offered" in caught.value.msg

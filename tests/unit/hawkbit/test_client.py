@@ -26,7 +26,7 @@ def test_parse_sleep_and_helpers():
 
 
 def test_needs_exactly_one_token(hawkbit):
-    _, url = hawkbit
+    url = hawkbit[1]
     with pytest.raises(FleetopsError):
         HawkbitClient(HttpClient(url), "DEFAULT", "dev1")
     with pytest.raises(FleetopsError):
@@ -48,7 +48,7 @@ def test_base_poll_etag_and_open_action(target):
 
 
 def test_wrong_token_is_an_authentication_error_without_the_secret(target):
-    _, url, _ = target
+    url = target[1]
     with pytest.raises(AuthenticationError) as caught:
         client_for(url, target_token="s3cr3t-value").base_poll()
     assert "s3cr3t-value" not in caught.value.msg and "TargetToken" in caught.value.msg
@@ -81,7 +81,7 @@ def test_409_and_429_are_retried_with_backoff(target):
 
 
 def test_persistent_429_fails_clearly(target):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     simulator.faults.append({"path_contains": "/controller/", "method": "GET", "status": 429, "count": 10})
     with pytest.raises(DeviceApiError) as caught:
         client_for(url).base_poll()

@@ -8,24 +8,24 @@ import requests
 AUTH = {"Authorization": "TargetToken tok1"}
 
 
-def poll(url, cid="dev1", headers=AUTH, tenant="DEFAULT"):
-    return requests.get("%s/%s/controller/v1/%s" % (url, tenant, cid), headers=headers, timeout=5)
+def poll(url, cid="dev1", headers=None, tenant="DEFAULT"):
+    return requests.get("%s/%s/controller/v1/%s" % (url, tenant, cid), headers=AUTH if headers is None else headers, timeout=5)
 
 
-def feedback(href, execution, finished="none", details=(), headers=AUTH):
+def feedback(href, execution, finished="none", details=()):
     body = {"status": {"execution": execution, "result": {"finished": finished}, "details": list(details)}}
-    return requests.post(href.split("?")[0] + "/feedback", json=body, headers=headers, timeout=5)
+    return requests.post(href.split("?")[0] + "/feedback", json=body, headers=AUTH, timeout=5)
 
 
 def test_unknown_token_is_401_with_empty_body(target):
-    _, url, _ = target
+    url = target[1]
     answer = poll(url, headers={"Authorization": "TargetToken wrong"})
     assert answer.status_code == 401 and answer.content == b""
     assert poll(url, headers={}).status_code == 401
 
 
 def test_target_token_is_only_valid_for_its_own_target(target):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     simulator.create_device("dev2", {"token": "tok2"})
     assert poll(url, "dev2").status_code == 401
     assert poll(url, "dev2", headers={"Authorization": "TargetToken tok2"}).status_code == 200
@@ -105,16 +105,16 @@ def test_quota_of_status_entries_and_messages(target):
 
 
 def test_dos_filter_answers_429_with_empty_body(target):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     simulator.config.update(dos_reads_per_second=3)
-    answers = [poll(url) for _ in range(10)]  # spans at most two one-second windows: at most 6 pass
+    answers = [poll(url) for _attempt in range(10)]  # spans at most two one-second windows: at most 6 pass
     statuses = [a.status_code for a in answers]
     assert statuses.count(429) >= 4 and statuses[0] == 200
     assert all(a.content == b"" for a in answers if a.status_code == 429)
 
 
 def test_injected_faults_with_retry_after(target):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     simulator.faults.append({"path_contains": "/controller/", "method": "GET", "status": 429, "count": 2, "retry_after": 1})
     first = poll(url)
     assert first.status_code == 429 and first.headers["Retry-After"] == "1"
@@ -261,7 +261,7 @@ def test_config_data_modes_and_limits(target):
 
 
 def test_control_interface_creates_and_cancels_deployments(target):
-    _, url, cid = target
+    url, cid = target[1:]
     created = requests.post("%s/_sim/devices/%s/deployments" % (url, cid), json={"maintenance_window": "unavailable"}, timeout=5).json()
     assert created["status"] == "RUNNING" and created["update"] == "skip"
     requests.patch("%s/_sim/devices/%s/actions/%s" % (url, cid, created["id"]), json={"maintenance_window": "available"}, timeout=5)

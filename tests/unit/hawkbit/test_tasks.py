@@ -15,7 +15,7 @@ def mutations(simulator):
 
 
 def test_poll_without_action(target, params):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     result = run_poll(params(POLL_SPEC, url))
     assert result["action"] == {"type": "none", "id": None, "url": None}
     assert result["config_data_requested"] is True and result["changed"] is False and result["sleep"] == 300
@@ -151,7 +151,7 @@ def test_config_data_only_when_requested(target, params):
 
 
 def test_config_data_limits_fail_before_sending(target, params):
-    simulator, url, _ = target
+    simulator, url = target[:2]
     with pytest.raises(FleetopsError):
         run_config_data(params(CONFIG_DATA_SPEC, url, data={"k": "v" * 129}))
     with pytest.raises(FleetopsError):
