@@ -72,9 +72,8 @@ def start_simulator(workdir, artifacts):
 
 
 def params(url, dest, **options):
-    spec = dict(ARTIFACT_SPEC)
-    argument_spec = spec.pop("argument_spec")
-    validator = ArgumentSpecValidator(argument_spec, **spec)
+    rules = {key: value for key, value in ARTIFACT_SPEC.items() if key != "argument_spec"}
+    validator = ArgumentSpecValidator(ARTIFACT_SPEC["argument_spec"], **rules)
     values = dict(url=url, controller_id="bench", target_token=TOKEN, action_id="1", dest=dest, timeout=120)
     values.update(options)
     result = validator.validate(values)

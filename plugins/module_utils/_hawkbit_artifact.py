@@ -54,6 +54,7 @@ class BackgroundHasher:
             self.thread.join()
         return self.hasher
 
+
 ARTIFACT_SPEC = hawkbit_spec(
     argument_spec=dict(
         action_id=dict(type="str"),
