@@ -25,6 +25,7 @@ from ._hawkbit_tasks import client_from, describe_deployment, hawkbit_spec
 
 READ_BLOCK = 4 * 1024 * 1024
 HASH_QUEUE_DEPTH = 64
+SYNC_EVERY = 64 * 1024 * 1024
 
 
 class BackgroundHasher:
@@ -53,6 +54,41 @@ class BackgroundHasher:
             self.queue.put(None)
             self.thread.join()
         return self.hasher
+
+
+class BackgroundSyncer:
+    """Flushes a file to disk from a thread every SYNC_EVERY bytes, so that the final fsync of a
+    big artifact (needed before the atomic rename) has little left to write."""
+
+    def __init__(self, fileno):
+        self.fileno = fileno
+        self.pending = 0
+        self.wakeup = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name="fleetops-sync", daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            self.wakeup.wait()
+            self.wakeup.clear()
+            if self.stopping:
+                return
+            try:
+                os.fdatasync(self.fileno)
+            except OSError:
+                return  # the final fsync in the main thread reports real problems
+
+    def wrote(self, count):
+        self.pending += count
+        if self.pending >= SYNC_EVERY:
+            self.pending = 0
+            self.wakeup.set()
+
+    def stop(self):
+        self.stopping = True
+        self.wakeup.set()
+        self.thread.join()
 
 
 ARTIFACT_SPEC = hawkbit_spec(
@@ -198,19 +234,21 @@ class Transfer:
     def fetch(self, offset):
         """Append from ``offset``; returns the final size, or None when the server wants a fresh start."""
         background = BackgroundHasher(self.hasher)
+        with open(self.part, "ab", buffering=0) as handle:
+            syncer = BackgroundSyncer(handle.fileno())
 
-        def count(chunk):
-            background.update(chunk)
-            self.received += len(chunk)
-        try:
-            with open(self.part, "ab") as handle:
+            def count(chunk):
+                background.update(chunk)
+                syncer.wrote(len(chunk))
+                self.received += len(chunk)
+            try:
                 status, written = self.client.download(self.artifact["download_url"], handle, offset, on_chunk=count)
-                if status in (200, 416) and offset:
-                    return None
-                handle.flush()
-                os.fsync(handle.fileno())
-        finally:
-            background.finish()
+            finally:
+                syncer.stop()
+                background.finish()
+            if status in (200, 416) and offset:
+                return None
+            os.fsync(handle.fileno())
         return offset + written
 
     def finish(self):
