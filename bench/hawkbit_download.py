@@ -157,7 +157,8 @@ def main():
 
         best = {tool: min(times) for tool, times in results.items()}
         rate = {tool: size / MIB / seconds for tool, seconds in best.items()}
-        print("\n%d MiB artifact, best of %d, loopback, 2-core machine" % (args.size_mib, args.rounds))
+        print("\n%d MiB artifact, best of %d, loopback, %d cores, load average %.1f (other jobs share the machine)"
+              % (args.size_mib, args.rounds, os.cpu_count(), os.getloadavg()[0]))
         labels = {"curl": "curl -o", "curl+sha256sum": "curl -o, then sha256sum",
                   "hawkbit_artifact": "hawkbit_artifact (sha256 on the fly, fsync, rename)"}
         for tool, label in labels.items():
