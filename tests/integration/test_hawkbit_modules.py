@@ -153,3 +153,20 @@ def test_artifact_refuses_path_traversal(sim, tmp_path):
     fetch = result.result("fetch", "device")
     assert fetch["failed"] and "refused" in fetch["msg"] and "Traceback" not in result.stdout
     assert not os.path.exists(tmp_path / "dl" / "os")
+
+
+def test_both_paths_give_the_same_poll_result(sim, tmp_path):
+    name = new_target(sim)
+    deploy(sim, name, chunks=[{"part": "os", "version": "2.0", "artifacts": [{"filename": "fw.bin", "content": "abc"}]}])
+    tasks = """
+    - name: poll
+      fleetops.upgrade.hawkbit_poll:
+        action_history: 3
+"""
+    results = []
+    for connection in ("local", "local_as_remote"):
+        run = run_playbook(play(sim, name, tasks), inventory(connection), tmp_path=tmp_path)
+        result = run.result("poll", "device")
+        results.append({k: v for k, v in result.items() if k not in ("invocation", "_ansible_no_log", "etag")})
+    assert results[0] == results[1]
+    assert results[0]["deployment"]["chunks"][0]["artifacts"][0]["filename"] == "fw.bin"
