@@ -176,3 +176,16 @@ def failures(run):
                 if result.get("failed") and not result.get("ignore_errors"):
                     found.setdefault(host, []).append("%s: %s" % (task["task"]["name"], result.get("msg")))
     return found
+
+
+def test_status_playbook_surveys_without_changing_anything(sim, tmp_path):
+    fleet = Fleet(sim, tmp_path)
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    name = fleet.add("ddi1")
+    action = deploy(sim, name)
+    sim.clear_log()
+    run = run_playbook(ROOT + "/playbooks/status.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert run.rc == 0, failures(run)
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert "ddi1 [hawkbit] DDI target %s installed action none, open action deployment %s; ok" % (name, action) in lines
+    assert sim.log(name, MUTATING) == []
