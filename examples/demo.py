@@ -20,6 +20,7 @@ from tests.simulators.encedo import build_image  # noqa: E402
 SIMULATORS = {
     "encedo": ("examples/fleet/encedo.json", "fleetops_demo_encedo_url"),
     "appresponse": ("examples/fleet/appresponse.json", "fleetops_demo_appresponse_url"),
+    "hawkbit": ("examples/fleet/hawkbit.json", "fleetops_demo_hawkbit_url"),
 }
 
 

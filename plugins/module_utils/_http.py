@@ -36,8 +36,13 @@ except ImportError:  # reported by the entry points with missing_required_lib()
     requests = None
     HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = "requests"
+    URLLIB3_ERRORS = ()
 else:
     REQUESTS_IMPORT_ERROR = None
+    try:
+        from urllib3.exceptions import HTTPError as URLLIB3_ERRORS
+    except ImportError:  # requests without a separate urllib3 is not a thing, but never fail on import
+        URLLIB3_ERRORS = ()
 
 from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError
 
@@ -213,10 +218,12 @@ class HttpClient:
     def get_json(self, path, **kwargs):
         return self.request("GET", path, expected=(200,), **kwargs).json()
 
-    def download_to(self, path, fileobj, headers=None, chunk_size=UPLOAD_CHUNK, on_chunk=None, timeout=None):
+    def download_to(self, path, fileobj, headers=None, chunk_size=UPLOAD_CHUNK, on_chunk=None, timeout=None,
+                    statuses=(200, 206)):
         """Stream a GET body into ``fileobj``; returns (Response without content, bytes written).
 
-        Statuses other than 200/206 are returned with their (short) body read, for the caller to judge.
+        Only answers with a status in ``statuses`` are streamed (e.g. ``(206,)`` after asking for a
+        range); others are returned with their (short) body read, for the caller to judge.
         """
         url = self.url_for(path)
         shown_url = redact_url(url)
@@ -226,15 +233,17 @@ class HttpClient:
         try:
             with self.session.get(url, headers=merged, stream=True, timeout=self._timeouts(timeout),
                                   allow_redirects=True) as raw:
-                if raw.status_code not in (200, 206):
+                if raw.status_code not in statuses:
                     return Response(raw.status_code, raw.reason, raw.headers, raw.raw.read(4096), "GET", shown_url), 0
-                for chunk in raw.iter_content(chunk_size=chunk_size):
+                for chunk in iter_body(raw, chunk_size):
                     fileobj.write(chunk)
                     written += len(chunk)
                     if on_chunk is not None:
                         on_chunk(chunk)
                 return Response(raw.status_code, raw.reason, raw.headers, b"", "GET", shown_url), written
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, URLLIB3_ERRORS) as exc:
+            if not isinstance(exc, requests.exceptions.RequestException):
+                exc = requests.exceptions.ConnectionError(exc)
             error = connection_error(exc, "GET", shown_url, timeout or self.timeout)
             error.details["bytes_received"] = written
             raise error from None
@@ -410,6 +419,24 @@ class _ReplayRaw(io.RawIOBase):
             self._head = self._head[count:]
             return count
         return self._sock.recv_into(buffer)
+
+
+def iter_body(raw, chunk_size):
+    """The body of a streamed response, each piece as soon as it arrived.
+
+    ``read1`` (urllib3 2) hands over what the socket has, so a connection that breaks mid-body
+    loses nothing already received (``iter_content`` drops its partly filled chunk); a short
+    body still raises at the end because urllib3 enforces Content-Length.
+    """
+    read1 = getattr(raw.raw, "read1", None)
+    if read1 is None:
+        yield from raw.iter_content(chunk_size=chunk_size)
+        return
+    while True:
+        chunk = read1(chunk_size, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 def upload_broken(sent, size, exc, method, shown_url):

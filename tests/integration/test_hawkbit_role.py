@@ -1,0 +1,191 @@
+"""The hawkbit_target role: one DDI cycle per run for a fleet of targets, each in another situation."""
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, SimProcess, run_playbook, unique
+
+MUTATING = ("POST", "PUT", "DELETE", "PATCH")
+PLAYBOOK = """
+- hosts: all
+  gather_facts: false
+  roles:
+    - role: fleetops.upgrade.hawkbit_target
+"""
+TWO_CHUNKS = [{"part": "os", "name": "firmware", "version": "2.0", "artifacts": [{"filename": "fw.bin", "size": 200000}]},
+              {"part": "app", "name": "app", "version": "5.1", "artifacts": [{"filename": "app.tar", "size": 1000},
+                                                                             {"filename": "app.sig", "content": "sig"}]}]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    process = SimProcess("hawkbit")
+    yield process
+    process.stop()
+
+
+def deploy(sim, name, **config):
+    config.setdefault("chunks", TWO_CHUNKS)
+    answer = requests.post("%s/_sim/devices/%s/deployments" % (sim.url, name), json=config, timeout=10)
+    answer.raise_for_status()
+    return str(answer.json()["id"])
+
+
+class Fleet:
+    """Targets on the simulator and the matching inventory."""
+
+    def __init__(self, sim, tmp_path):
+        self.sim = sim
+        self.tmp_path = tmp_path
+        self.names = {}
+        self.hosts = {}
+        reboot = tmp_path / "reboot.yml"
+        reboot.write_text("- name: Pretend to reboot\n  ansible.builtin.copy:\n    content: rebooted\n"
+                          "    dest: \"{{ hawkbit_target_download_dir }}/rebooted\"\n    mode: '0644'\n")
+        self.vars = {"ansible_connection": "local", "hawkbit_target_url": sim.url, "hawkbit_target_backoff": 0.05,
+                     "hawkbit_target_config_data": {"hwRevision": "2"}, "hawkbit_target_reboot_tasks": str(reboot),
+                     "hawkbit_target_install_commands": {
+                         "os": "sh -c 'cp \"$0\" \"$1\"/installed-os && exit 100' {path} {dir}",
+                         "*": "cp {paths} {dir}"},
+                     "hawkbit_target_verify_command": "test -f {{ hawkbit_target_download_dir }}/installed-os"}
+
+    def add(self, host, **hostvars):
+        name = unique(host)
+        self.names[host] = name
+        self.sim.add_device(name, token="tok-" + name)
+        self.hosts[host] = dict({"hawkbit_target_controller_id": name, "hawkbit_target_target_token": "tok-" + name,
+                                 "hawkbit_target_download_dir": str(self.tmp_path / host)}, **hostvars)
+        return name
+
+    def inventory(self):
+        return {"all": {"vars": self.vars, "hosts": self.hosts}}
+
+    def run(self, **kwargs):
+        return run_playbook(PLAYBOOK, self.inventory(), tmp_path=self.tmp_path, **kwargs)
+
+    def action(self, host, action_id):
+        return self.sim.device(self.names[host])["actions"][action_id]
+
+    def mutations(self, host):
+        return self.sim.log(self.names[host], MUTATING)
+
+
+def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
+    fleet = Fleet(sim, tmp_path)
+    actions = {}
+    for host in ("full", "confirm", "wait", "window", "only", "cancel", "reject", "broken", "idle"):
+        name = fleet.add(host)
+        if host in ("full", "cancel", "reject"):
+            actions[host] = deploy(sim, name)
+        elif host in ("confirm", "wait"):
+            actions[host] = deploy(sim, name, confirmation_required=True)
+        elif host == "window":
+            actions[host] = deploy(sim, name, maintenance_window="unavailable")
+        elif host == "only":
+            actions[host] = deploy(sim, name, download_only=True)
+        elif host == "broken":
+            actions[host] = deploy(sim, name, chunks=[{"part": "os", "version": "9", "artifacts": [{"filename": "fw.bin", "size": 10}]}])
+    fleet.hosts["wait"]["hawkbit_target_confirmation_policy"] = "wait"
+    fleet.hosts["broken"]["hawkbit_target_install_commands"] = {"os": "sh -c 'echo flash error 42 >&2; exit 3'"}
+    for host in ("cancel", "reject"):
+        requests.post("%s/_sim/devices/%s/actions/%s/cancel" % (sim.url, fleet.names[host], actions[host]), timeout=10)
+    (tmp_path / "reject").mkdir()
+    (tmp_path / "reject" / (".installing-%s" % actions["reject"])).write_text("installing")
+
+    sim.clear_log()
+    checked = fleet.run(check=True)
+    assert sim.log(methods=MUTATING) == [], "check mode sent mutating requests"
+    assert all(checked.stats[h]["failures"] == 0 for h in fleet.hosts), failures(checked)
+
+    run = fleet.run()
+    assert run.rc == 2 and run.stats["broken"]["failures"] == 1
+    assert all(run.stats[h]["failures"] == 0 for h in fleet.hosts if h != "broken"), run.stdout[-3000:]
+
+    full = fleet.action("full", actions["full"])
+    assert full["status"] == "FINISHED"
+    assert [(f["execution"], f["finished"]) for f in full["feedback"]] == [("proceeding", "none"), ("closed", "success")]
+    assert "after a reboot" in full["feedback"][-1]["details"][0]
+    assert (tmp_path / "full" / "installed-os").stat().st_size == 200000 and (tmp_path / "full" / "rebooted").exists()
+    assert (tmp_path / "full" / "app.sig").read_text() == "sig"
+    assert not (tmp_path / "full" / (".installing-%s" % actions["full"])).exists()
+    assert sim.device(fleet.names["full"])["attributes"] == {"hwRevision": "2"}
+
+    assert fleet.action("confirm", actions["confirm"])["status"] == "FINISHED"
+    assert fleet.action("wait", actions["wait"])["status"] == "WAIT_FOR_CONFIRMATION"
+    assert [e for e in fleet.mutations("wait") if "confirmationBase" in e["path"]] == []
+
+    window = fleet.action("window", actions["window"])
+    assert window["status"] == "DOWNLOADED" and not window["closed"]
+    assert (tmp_path / "window" / "os" / "fw.bin").exists() and not (tmp_path / "window" / "installed-os").exists()
+    only = fleet.action("only", actions["only"])
+    assert only["status"] == "DOWNLOADED" and only["closed"]
+
+    assert fleet.action("cancel", actions["cancel"])["status"] == "CANCELED"
+    rejected = fleet.action("reject", actions["reject"])
+    assert rejected["status"] == "RUNNING" and rejected["feedback"][-1]["execution"] == "rejected"
+
+    broken = fleet.action("broken", actions["broken"])
+    assert broken["status"] == "ERROR" and broken["closed"]
+    details = broken["feedback"][-1]["details"]
+    assert details[0] == "failed step: Install the chunk through its command" and "flash error 42" in details
+
+    # Second run: only what the server asks for again - config data after a finished action (the DDI rule).
+    del fleet.hosts["reject"]  # its action was handed back to RUNNING: the device is asked to install again
+    del fleet.hosts["broken"]
+    sim.clear_log()
+    again = fleet.run()
+    assert again.rc == 0, failures(again)
+    for host in fleet.hosts:
+        expected = ["PUT"] if host in ("full", "confirm") else []
+        assert [e["method"] for e in fleet.mutations(host)] == expected, host
+    # Third run: nothing at all.
+    sim.clear_log()
+    third = fleet.run()
+    assert third.rc == 0 and sim.log(methods=MUTATING) == []
+    assert all(third.stats[host]["changed"] == 0 for host in fleet.hosts), third.stats
+
+    # The maintenance window opens: the next run installs what was downloaded without downloading it again.
+    requests.patch("%s/_sim/devices/%s/actions/%s" % (sim.url, fleet.names["window"], actions["window"]),
+                   json={"maintenance_window": "available"}, timeout=10)
+    sim.clear_log()
+    opened = fleet.run(limit="window")
+    assert opened.rc == 0 and fleet.action("window", actions["window"])["status"] == "FINISHED"
+    assert [e for e in sim.log(fleet.names["window"]) if "/artifacts/" in e["path"]] == []
+
+
+def test_site_playbook_with_hawkbit_hosts_and_report(sim, tmp_path):
+    fleet = Fleet(sim, tmp_path)
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    name = fleet.add("ddi1")
+    action = deploy(sim, name)
+    fleet.add("ddi2")
+    run = run_playbook(ROOT + "/playbooks/upgrade.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert fleet.action("ddi1", action)["status"] == "FINISHED"
+    lines = list(run.results("Show the fleet report").values())[0]["msg"]
+    assert "ddi1 [hawkbit] os firmware: none -> 2.0 (upgraded)" in lines
+    assert lines[-1] == "1 upgraded, 1 already up to date, 0 failed"
+
+
+def failures(run):
+    """{host: msg} of failed tasks, for assertion messages."""
+    found = {}
+    for play in run.data["plays"]:
+        for task in play["tasks"]:
+            for host, result in task["hosts"].items():
+                if result.get("failed") and not result.get("ignore_errors"):
+                    found.setdefault(host, []).append("%s: %s" % (task["task"]["name"], result.get("msg")))
+    return found
+
+
+def test_status_playbook_surveys_without_changing_anything(sim, tmp_path):
+    fleet = Fleet(sim, tmp_path)
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    name = fleet.add("ddi1")
+    action = deploy(sim, name)
+    sim.clear_log()
+    run = run_playbook(ROOT + "/playbooks/status.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert run.rc == 0, failures(run)
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert "ddi1 [hawkbit] DDI target %s installed action none, open action deployment %s; ok" % (name, action) in lines
+    assert sim.log(name, MUTATING) == []
