@@ -65,7 +65,7 @@ class InProcessAction(ActionBase):
         else:
             params = validated.validated_parameters
             try:
-                result = self.TASK(params, check_mode=bool(self._play_context.check_mode),
+                result = type(self).TASK(params, check_mode=bool(self._play_context.check_mode),
                                    diff=bool(self._play_context.diff))
             except FleetopsError as exc:
                 result = exc.to_result()

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Encedo HEM API client: version/status, the eJWT passphrase flow and the upgrade endpoints."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+
+try:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+except ImportError:
+    CRYPTOGRAPHY_IMPORT_ERROR = "cryptography"
+else:
+    CRYPTOGRAPHY_IMPORT_ERROR = None
+
+from ._common_args import CONNECTION_ARGS
+from ._errors import AuthenticationError, DeviceApiError, FleetopsError
+
+ENCEDO_COMMON_ARGS = dict(
+    CONNECTION_ARGS,
+    passphrase=dict(type="str", no_log=True),
+    token=dict(type="str", no_log=True),
+)
+ENCEDO_MUTUALLY_EXCLUSIVE = [("passphrase", "token")]
+
+UPGRADE_SCOPE = "system:upgrade"
+PBKDF2_ITERATIONS = 600000
+TOKEN_LIFETIME = 3600
+FIRMWARE_VERSION = re.compile(r"v?(\d+(?:\.\d+)+)(-DIAG)?\s*$", re.IGNORECASE)
+
+# component -> (endpoint suffix, file name the device expects)
+COMPONENTS = {
+    "firmware": ("fw", "firmware.bin"),
+    "ui": ("ui", "webroot.tar"),
+}
+
+AUTH_STATUS_MEANING = {
+    400: "the device rejected the token request as malformed",
+    401: "the passphrase was refused",
+    403: "the device clock is not set (trusted time is on and the device has not checked in since it booted)",
+    409: "the device is not personalised (it needs no passphrase)",
+}
+UPGRADE_STATUS_MEANING = {
+    401: "the token is missing, invalid or expired",
+    403: "the token lacks the system:upgrade scope",
+    404: "the upgrade endpoint does not exist (not supported on EPA)",
+}
+
+
+def parse_firmware_version(fwv):
+    """('1.2.2', False) from 'Encedo nGINE FW v1.2.2'; diag True for '-DIAG' builds; (None, False) if unknown."""
+    match = FIRMWARE_VERSION.search(fwv or "")
+    if not match:
+        return None, False
+    return match.group(1), bool(match.group(2))
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def derive_seed(passphrase, eid):
+    """PBKDF2-HMAC-SHA256(passphrase, salt=eid, 600000 iterations) -> 32-byte X25519 private key."""
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=eid.encode("utf-8"), iterations=PBKDF2_ITERATIONS)
+    return kdf.derive(passphrase.encode("utf-8"))
+
+
+def build_ejwt(seed, challenge, scope=UPGRADE_SCOPE, lifetime=TOKEN_LIFETIME, now=None):
+    """The signed eJWT that answers a challenge from ``GET /api/auth/token``."""
+    private_key = X25519PrivateKey.from_private_bytes(seed)
+    public = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    device_public = X25519PublicKey.from_public_bytes(base64.b64decode(challenge["spk"]))
+    shared = private_key.exchange(device_public)
+    issued = int(now if now is not None else time.time()) - 5
+    header = {"ecdh": "x25519", "alg": "HS256", "typ": "JWT"}
+    payload = {"jti": challenge["jti"], "aud": challenge["spk"], "exp": issued + 5 + lifetime, "iat": issued,
+               "iss": base64.b64encode(public).decode("ascii"), "scope": scope}
+    signing_input = "%s.%s" % (_b64url(json.dumps(header, separators=(",", ":")).encode()),
+                               _b64url(json.dumps(payload, separators=(",", ":")).encode()))
+    signature = hmac.new(shared, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
+
+
+class EncedoClient:
+    """One Encedo HEM device. ``passphrase`` or ``token`` for personalised devices, neither for fresh ones."""
+
+    def __init__(self, http, passphrase=None, token=None):
+        if passphrase and CRYPTOGRAPHY_IMPORT_ERROR:
+            raise FleetopsError("the Python library 'cryptography' is required for passphrase authentication "
+                                "on the host that runs this task")
+        self.http = http
+        self._passphrase = passphrase
+        self._seeds = {}
+        if token:
+            self._use_token(token)
+
+    @property
+    def can_authenticate(self):
+        return bool(self._passphrase or "Authorization" in self.http.headers)
+
+    def _use_token(self, token):
+        self.http.headers["Authorization"] = "Bearer " + token
+
+    # ------------------------------------------------------------ state (no auth)
+    def system_version(self, retry=True):
+        return self.http.request("GET", "/api/system/version", expected=(200,), retry=retry).json()
+
+    def system_status(self, retry=True):
+        return self.http.request("GET", "/api/system/status", expected=(200,), retry=retry).json()
+
+    # ------------------------------------------------------------ auth
+    def auth_challenge(self):
+        response = self.http.request("GET", "/api/auth/token", retry=False)
+        if response.status != 200:
+            raise self._auth_error(response)
+        return response.json()
+
+    def auth_token(self, ejwt):
+        response = self.http.request("POST", "/api/auth/token", json_body={"auth": ejwt}, retry=False)
+        if response.status != 200:
+            raise self._auth_error(response)
+        token = response.json().get("token")
+        if not token:
+            raise response.error("the device answered the token request without a token")
+        return token
+
+    def authenticate(self, scope=UPGRADE_SCOPE):
+        """Run the eJWT flow once (never in a loop: the device slows down after failures)."""
+        if not self._passphrase:
+            return
+        challenge = self.auth_challenge()
+        eid = challenge["eid"]
+        if eid not in self._seeds:
+            self._seeds[eid] = derive_seed(self._passphrase, eid)
+        self._use_token(self.auth_token(build_ejwt(self._seeds[eid], challenge, scope)))
+
+    @staticmethod
+    def _auth_error(response):
+        meaning = AUTH_STATUS_MEANING.get(response.status, "authentication failed")
+        return AuthenticationError(meaning, response.method, response.url, response.status)
+
+    # ------------------------------------------------------------ upgrade endpoints
+    def upgrade_upload(self, component, file_path):
+        """POST upload_fw|upload_ui with Expect: 100-continue; returns bytes sent."""
+        suffix, file_name = COMPONENTS[component]
+        headers = {"Content-Type": "application/octet-stream",
+                   "Content-Disposition": 'attachment; filename="%s"' % file_name}
+        response, sent = self.http.upload("POST", "/api/system/upgrade/upload_" + suffix, file_path,
+                                          headers=headers, expect_continue=True)
+        if response.status != 200:
+            raise self._upgrade_error("upload refused", response, bytes_sent=sent)
+        return sent
+
+    def upgrade_check(self, component):
+        """The check endpoint's status: 201 started, 202 ongoing, 200 valid, 406 failed, 404 nothing uploaded."""
+        response = self.http.request("GET", "/api/system/upgrade/check_" + COMPONENTS[component][0], retry=False)
+        if response.status not in (200, 201, 202, 404, 406):
+            raise self._upgrade_error("check failed", response)
+        return response.status
+
+    def upgrade_install(self, component):
+        """GET install_fw|install_ui; 200 or an error naming what the device said."""
+        response = self.http.request("GET", "/api/system/upgrade/install_" + COMPONENTS[component][0], retry=False)
+        if response.status != 200:
+            meanings = {406: "the device has no verified image to install", 409: "the device is in the wrong state to install"}
+            raise self._upgrade_error(meanings.get(response.status, "install refused"), response)
+        return response.status
+
+    @staticmethod
+    def _upgrade_error(what, response, **details):
+        meaning = UPGRADE_STATUS_MEANING.get(response.status)
+        error_type = AuthenticationError if response.status in (401, 403) else DeviceApiError
+        text = "%s: %s" % (what, meaning) if meaning else what
+        return error_type(text, response.method, response.url, response.status, response.content, **details)

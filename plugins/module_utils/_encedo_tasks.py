@@ -1,0 +1,288 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Task logic of encedo_info and encedo_upgrade: read, decide, act, wait, verify."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import os
+import time
+
+from ._common_args import WAIT_ARGS, http_client_from
+from ._encedo import (
+    COMPONENTS, ENCEDO_COMMON_ARGS, ENCEDO_MUTUALLY_EXCLUSIVE, EncedoClient, parse_firmware_version,
+)
+from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
+from ._wait import Poll, wait_until
+
+MAX_FIRMWARE_BYTES = 3 * 1024 * 1024
+MAX_IMAGE_BYTES = 16 * 1024 * 1024
+IMAGE_SUFFIX = {"firmware": ".bin", "ui": ".tar"}
+CHECK_INTERVAL = 2.0
+CHECK_STATES = {201: "validation started", 202: "validation ongoing", 200: "valid"}
+REBOOT_INITIAL_DELAY = 1.0
+REBOOT_POLL_INTERVAL = 2.0
+
+INFO_SPEC = dict(
+    argument_spec=dict(ENCEDO_COMMON_ARGS),
+    mutually_exclusive=ENCEDO_MUTUALLY_EXCLUSIVE,
+)
+
+UPGRADE_SPEC = dict(
+    argument_spec=dict(
+        ENCEDO_COMMON_ARGS,
+        component=dict(type="str", default="firmware", choices=["firmware", "ui"]),
+        src=dict(type="path", required=True),
+        version=dict(type="str"),
+        uis=dict(type="str"),
+        force=dict(type="bool", default=False),
+        install=dict(type="bool", default=True),
+        **WAIT_ARGS
+    ),
+    mutually_exclusive=ENCEDO_MUTUALLY_EXCLUSIVE,
+    required_if=[("component", "firmware", ["version"]), ("component", "ui", ["uis"])],
+)
+
+
+def _client(params):
+    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"))
+
+
+def describe_device(version_doc, status_doc):
+    firmware, diag = parse_firmware_version(version_doc.get("fwv"))
+    hardware = version_doc.get("hwv", "")
+    fls_state = status_doc.get("fls_state", 0)
+    return {
+        "model": "EPA" if "EPA" in hardware else "PPA",
+        "hardware": hardware,
+        "firmware_version": firmware,
+        "fwv": version_doc.get("fwv"),
+        "diag": diag,
+        "fws": version_doc.get("fws"),
+        "uis": version_doc.get("uis"),
+        "bootloader": version_doc.get("blv"),
+        "personalised": status_doc.get("inited", True) is not False,
+        "fls_state": fls_state,
+        "fault": fls_state != 0,
+        "fw_upgrade": bool(status_doc.get("fw_upgrade", False)),
+        "uptime": status_doc.get("uptime"),
+        "temperature": status_doc.get("temp"),
+    }
+
+
+def read_device(client):
+    return describe_device(client.system_version(), client.system_status())
+
+
+def run_info(params, check_mode=False, diff=False):
+    client = _client(params)
+    try:
+        device = read_device(client)
+    finally:
+        client.http.close()
+    return dict(changed=False, **device)
+
+
+# ---------------------------------------------------------------- encedo_upgrade
+def check_image(component, path):
+    """Refuse an image the device would drop without an answer; returns its size."""
+    if not os.path.exists(path):
+        raise TaskError("image file %s does not exist" % path)
+    if not os.path.isfile(path):
+        raise TaskError("image path %s is not a file" % path)
+    if not os.access(path, os.R_OK):
+        raise TaskError("image file %s is not readable" % path)
+    suffix = IMAGE_SUFFIX[component]
+    if not path.endswith(suffix):
+        raise TaskError("image file %s does not look like a %s image: a %s image is a %s file (the device stores it as %s)"
+                        % (path, component, component, suffix, COMPONENTS[component][1]))
+    size = os.path.getsize(path)
+    limit = MAX_FIRMWARE_BYTES if component == "firmware" else MAX_IMAGE_BYTES
+    if size > limit:
+        raise TaskError("image file %s is %d bytes; a %s image may be at most %d bytes (%d MiB)"
+                        % (path, size, component, limit, limit // (1024 * 1024)))
+    if size == 0:
+        raise TaskError("image file %s is empty" % path)
+    return size
+
+
+class EncedoUpgrade:
+    """One run of encedo_upgrade; ``steps`` and ``durations`` feed the result and failure reports."""
+
+    def __init__(self, params, check_mode, diff, clock=time.monotonic, sleep=time.sleep):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff = diff
+        self.component = params["component"]
+        self.target = params["version"] if self.component == "firmware" else params["uis"]
+        self.client = _client(params)
+        self.clock = clock
+        self.sleep = sleep
+        self.steps = []
+        self.durations = {}
+        self.bytes_sent = 0
+        self.device = None
+
+    # -------------------------------------------------------------- helpers
+    def current(self, device):
+        return device["firmware_version"] if self.component == "firmware" else device["uis"]
+
+    def _timed(self, step, func, *args):
+        start = self.clock()
+        try:
+            return func(*args)
+        finally:
+            self.durations[step] = round(self.clock() - start, 3)
+
+    def result(self, changed, msg, after, **extra):
+        before = self.current(self.device)
+        result = dict(changed=changed, msg=msg, component=self.component, previous_version=before,
+                      version=after, steps=self.steps, durations=self.durations, bytes_sent=self.bytes_sent,
+                      model=self.device["model"], fwv=self.device["fwv"], uis=self.device["uis"])
+        result.update(extra)
+        if self.diff:
+            result["diff"] = {"before": {self.component: before}, "after": {self.component: after}}
+        return result
+
+    def failure(self, exc, device_state):
+        """Re-raise ``exc`` with the step it failed in and what the device was left with."""
+        details = dict(exc.details)
+        details.update(device_state=device_state, steps=self.steps, durations=self.durations,
+                       bytes_sent=details.get("bytes_sent", self.bytes_sent), previous_version=self.current(self.device))
+        return FleetopsError("%s; device state: %s" % (exc.msg, device_state), **details)
+
+    # -------------------------------------------------------------- flow
+    def run(self):
+        image_size = check_image(self.component, self.params["src"])
+        try:
+            self.device = read_device(self.client)
+            self.refuse_unsupported()
+            current = self.current(self.device)
+            if current == self.target and not self.params["force"]:
+                return self.result(False, "%s is already at %s" % (self.component, self.target), current)
+            if self.check_mode:
+                return self.plan(image_size)
+            return self.upgrade()
+        finally:
+            self.client.http.close()
+
+    def refuse_unsupported(self):
+        device = self.device
+        if device["model"] == "EPA":
+            raise TaskError("upgrades are not supported on EPA (%s): the device has no upgrade endpoints" % device["hardware"])
+        if device["fault"] and not self.params["force"]:
+            raise TaskError("the device has a latched fault (fls_state=%s); it keeps firmware %s. Clear the fault "
+                            "or set force=true to upgrade anyway" % (device["fls_state"], device["firmware_version"]))
+        if device["personalised"] and not self.client.can_authenticate:
+            raise TaskError("the device is personalised: give passphrase or token (scope system:upgrade) to upgrade it")
+
+    def plan(self, image_size):
+        steps = ["upload %s (%d bytes)" % (self.params["src"], image_size), "check"]
+        if self.params["install"]:
+            steps.append("install")
+            if self.component == "firmware":
+                steps.append("reboot and verify")
+        self.steps = steps
+        after = self.target if self.params["install"] else self.current(self.device)
+        return self.result(True, "would upgrade %s from %s to %s: %s"
+                           % (self.component, self.current(self.device), self.target, ", ".join(steps)), after)
+
+    def upgrade(self):
+        keeps = "the device keeps %s %s" % (self.component, self.current(self.device))
+        try:
+            if self.device["personalised"]:
+                self._timed("authenticate", self.client.authenticate)
+                self.steps.append("authenticated")
+            self.bytes_sent = self._timed("upload", self.client.upgrade_upload, self.component, self.params["src"])
+            self.steps.append("uploaded")
+            self._timed("check", self.wait_for_check)
+            self.steps.append("checked")
+        except AuthenticationError as exc:
+            if not self.bytes_sent:
+                raise self.failure(exc, "unchanged: refused before the image was sent; " + keeps) from None
+            raise self.failure(exc, "unchanged; " + keeps) from None
+        except FleetopsError as exc:
+            raise self.failure(exc, "not installed; " + keeps) from None
+        if not self.params["install"]:
+            return self.result(True, "%s image uploaded and verified, not installed (install=false)" % self.component,
+                               self.current(self.device), device_state="image staged")
+        try:
+            self._timed("install", self.client.upgrade_install, self.component)
+        except DeviceUnreachable:
+            if self.component != "firmware":
+                raise
+            # install_fw answers 200 and closes; a lost answer may still mean the device is rebooting.
+            self.steps.append("install requested (no answer)")
+        except FleetopsError as exc:
+            raise self.failure(exc, "image verified but not installed; " + keeps) from None
+        else:
+            self.steps.append("install started" if self.component == "firmware" else "installed")
+        if self.component == "firmware" and not self.params["wait"]:
+            return self.result(True, "firmware install started; the device reboots (wait=false)", self.target,
+                               device_state="rebooting into %s" % self.target)
+        if self.component == "firmware":
+            try:
+                self._timed("reboot", self.wait_for_reboot)
+            except WaitTimeout as exc:
+                raise self.failure(exc, "install started but the device did not come back") from None
+            self.steps.append("rebooted")
+        return self.verify()
+
+    def wait_for_check(self):
+        probes = []
+
+        def probe():
+            status = self.client.upgrade_check(self.component)
+            if status == 406:
+                raise TaskError("the device rejected the %s image (check failed, HTTP 406)" % self.component)
+            if status == 404:
+                raise TaskError("the device reports no uploaded image to check (HTTP 404)")
+            probes.append(status)
+            return Poll(status == 200, CHECK_STATES[status], next_interval=min(CHECK_INTERVAL, 0.25 * 2 ** len(probes)))
+        wait_until(probe, "the image check", self.params["wait_timeout"], CHECK_INTERVAL, tolerate=(),
+                   clock=self.clock, sleep=self.sleep)
+
+    def wait_for_reboot(self):
+        """Done once the device answers again from a new boot (seen down, fw_upgrade flag or uptime reset)."""
+        uptime_before = self.device["uptime"]
+        seen = {"down": False}
+
+        def probe():
+            try:
+                status = self.client.system_status(retry=False)
+            except (DeviceUnreachable, DeviceApiError):
+                seen["down"] = True
+                raise
+            rebooted = seen["down"] or status.get("fw_upgrade") or (
+                uptime_before is not None and status.get("uptime", uptime_before) < uptime_before)
+            return Poll(bool(rebooted), "answering after reboot" if rebooted else "still running the old boot")
+        wait_until(probe, "the device to come back after the firmware install", self.params["wait_timeout"],
+                   REBOOT_POLL_INTERVAL, tolerate=(DeviceUnreachable, DeviceApiError), clock=self.clock,
+                   sleep=self.sleep, initial_delay=REBOOT_INITIAL_DELAY)
+
+    def verify(self):
+        after_device = read_device(self.client)
+        now = self.current(after_device)
+        if now != self.target:
+            raise self.failure(TaskError("the device reports %s %s after the install, expected %s"
+                                         % (self.component, now, self.target)),
+                               "running %s %s" % (self.component, now))
+        self.steps.append("verified")
+        warnings = []
+        if self.component == "firmware" and self.device["personalised"] and self.params.get("passphrase"):
+            try:
+                self._timed("reauthenticate", self.client.authenticate)
+                self.steps.append("re-authenticated")
+            except AuthenticationError as exc:
+                warnings.append("the device runs %s but refused a new token after the reboot: %s" % (self.target, exc.msg))
+        result = self.result(True, "%s upgraded from %s to %s" % (self.component, self.current(self.device), now), now,
+                             fwv=after_device["fwv"], uis=after_device["uis"], device_state="running %s" % now)
+        if warnings:
+            result["warnings"] = warnings
+        return result
+
+
+def run_upgrade(params, check_mode=False, diff=False):
+    return EncedoUpgrade(params, check_mode, diff).run()
