@@ -13,4 +13,4 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import In
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.mwcloud_info"
     SPEC = MWCLOUD_INFO_SPEC
-    TASK = staticmethod(run_mwcloud_info)
+    TASK = run_mwcloud_info

@@ -13,4 +13,4 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import In
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.mwcloud_upgrade"
     SPEC = MWCLOUD_UPGRADE_SPEC
-    TASK = staticmethod(run_mwcloud_upgrade)
+    TASK = run_mwcloud_upgrade
