@@ -74,6 +74,7 @@ MWCLOUD_UPGRADE_SPEC = dict(
 )
 
 STATUS_CURRENT = "current"
+STATUS_NOT_STARTED = "not started"
 STATUS_WOULD_UPGRADE = "would upgrade"
 STATUS_STARTED = "started"
 STATUS_IN_PROGRESS = "in progress"
@@ -81,7 +82,7 @@ STATUS_UPGRADED = "upgraded"
 STATUS_FAILED = "failed"
 STATUS_TIMEOUT = "timeout"
 CHANGING_STATUSES = (STATUS_WOULD_UPGRADE, STATUS_STARTED, STATUS_IN_PROGRESS, STATUS_UPGRADED)
-FAILED_STATUSES = (STATUS_FAILED, STATUS_TIMEOUT)
+FAILED_STATUSES = (STATUS_FAILED, STATUS_TIMEOUT, STATUS_NOT_STARTED)
 
 
 def check_upgrade_params(params):
@@ -161,6 +162,7 @@ def plan_upgrade(params, devices, catalogue):
         elif not device["online"] and not device["transferring"]:
             entry.update(status=STATUS_FAILED, msg="the device is offline; the cloud can only upgrade online devices")
         else:
+            entry.update(status=STATUS_NOT_STARTED, msg="upgrade to %s not started" % target)
             key = (device["family"], device["product_id"], device["hardware_version"], firmware["id"])
             batches.setdefault(key, []).append(serial)
     return entries, batches

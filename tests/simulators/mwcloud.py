@@ -55,7 +55,7 @@ DEFAULT_SETTINGS = {
 
 DEFAULT_USERS = {
     "Admin": {"password": "admin", "role": "admin"},
-    "viewer": {"password": "viewer", "role": "user"},
+    "viewer": {"password": "viewer-pw", "role": "user"},
 }
 
 # Families (``module``): 1 Pro Convert, 2 Ultra Encode, 3 Ultra Stream.

@@ -63,7 +63,7 @@ def test_each_login_error_has_its_own_message(sim):
 
 
 def test_non_admin_may_read_but_not_start(sim):
-    with client_for(sim, "viewer", "viewer") as client:
+    with client_for(sim, "viewer", "viewer-pw") as client:
         assert client.get_dev("A1")["sn"] == "A1"
         with pytest.raises(AuthenticationError, match="user 'viewer' is not an administrator"):
             client.start_upgrade(["A1"], 22)

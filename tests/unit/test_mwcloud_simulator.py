@@ -157,7 +157,7 @@ def test_batch_rule_and_per_device_errors(sim):
 
 
 def test_only_administrators_may_start(sim):
-    session, _ = login(sim, "viewer", "viewer")
+    session, _ = login(sim, "viewer", "viewer-pw")
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs").status_code == 200
     answer = session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22})
     assert answer.json() == {"result": -15}

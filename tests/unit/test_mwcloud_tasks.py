@@ -186,8 +186,9 @@ def test_rejected_batch_and_per_device_error(sim):
 
 def test_non_admin_and_login_errors_have_their_own_messages(sim):
     with pytest.raises(FleetopsError, match="user 'viewer' is not an administrator") as error:
-        upgrade(sim, serial_numbers=["A1"], version="1.6.201", username="viewer", password="viewer")
+        upgrade(sim, serial_numbers=["A1"], version="1.6.201", username="viewer", password="viewer-pw")
     assert error.value.details["changed"] is False
+    assert [d["status"] for d in error.value.details["devices"]] == ["not started"]
     with pytest.raises(FleetopsError, match="wrong password for user 'Admin'"):
         upgrade(sim, serial_numbers=["A1"], version="1.6.201", password="bad")
     with pytest.raises(FleetopsError, match="user 'ghost' does not exist"):
