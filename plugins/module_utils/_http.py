@@ -22,6 +22,7 @@ import http.client
 import io
 import json
 import os
+import selectors
 import socket
 import ssl
 import time
@@ -87,9 +88,7 @@ class Response:
 def redact_url(url):
     """The URL as it may appear in messages: no user info, no query string."""
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = "%s:%s" % (netloc, parts.port)
+    netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
@@ -257,7 +256,7 @@ class HttpClient:
         if expect_continue:
             merged["Expect"] = "100-continue"
         conn = self._http_connection(parts, timeout)
-        sent = 0
+        progress = [0]
         try:
             try:
                 conn.putrequest(method, target, skip_accept_encoding=True)
@@ -270,23 +269,19 @@ class HttpClient:
                         return Response(early.status, early.reason, dict(early.getheaders()), early.read(),
                                         method, shown_url), 0
                 with open(file_path, "rb") as body:
-                    sent = self._send_body(conn.sock, body, size)
+                    self._send_body(conn.sock, body, size, progress)
             except (OSError, http.client.HTTPException) as exc:
                 answer = self._answer_after_broken_send(conn)
                 if answer is not None:
                     return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
-                                    method, shown_url), sent
-                raise DeviceUnreachable(
-                    "the connection broke during the upload after %d of %d bytes (%s)" % (sent, size, describe_socket_error(exc)),
-                    method, shown_url, bytes_sent=sent) from None
+                                    method, shown_url), progress[0]
+                raise upload_broken(progress[0], size, exc, method, shown_url) from None
             try:
                 answer = conn.getresponse()
                 return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
-                                method, shown_url), sent
+                                method, shown_url), progress[0]
             except (OSError, http.client.HTTPException) as exc:
-                raise DeviceUnreachable(
-                    "the whole image (%d bytes) was sent but the device closed the connection without an answer (%s)"
-                    % (sent, describe_socket_error(exc)), method, shown_url, bytes_sent=sent) from None
+                raise upload_broken(progress[0], size, exc, method, shown_url) from None
         finally:
             conn.close()
 
@@ -336,24 +331,31 @@ class HttpClient:
         return answer
 
     @staticmethod
-    def _send_body(sock, body, size):
-        sent = 0
-        if not isinstance(sock, ssl.SSLSocket):
-            while sent < size:
-                count = sock.sendfile(body, offset=sent, count=min(64 * UPLOAD_CHUNK, size - sent))
+    def _send_body(sock, body, size, progress):
+        """Send ``size`` bytes of ``body``; ``progress[0]`` counts what the kernel took, also on failure."""
+        if isinstance(sock, ssl.SSLSocket) or not hasattr(os, "sendfile"):
+            buffer = bytearray(UPLOAD_CHUNK)
+            view = memoryview(buffer)
+            while progress[0] < size:
+                count = body.readinto(buffer)
+                if not count:
+                    raise ConnectionError("the image file ended early")
+                sock.sendall(view[:count])
+                progress[0] += count
+            return
+        timeout = sock.gettimeout()
+        with selectors.DefaultSelector() as selector:
+            selector.register(sock, selectors.EVENT_WRITE)
+            while progress[0] < size:
+                if not selector.select(timeout):
+                    raise socket.timeout("timed out")
+                try:
+                    count = os.sendfile(sock.fileno(), body.fileno(), progress[0], min(size - progress[0], 8 * UPLOAD_CHUNK))
+                except BlockingIOError:
+                    continue
                 if count == 0:
                     raise ConnectionError("the image file ended early")
-                sent += count
-            return sent
-        buffer = bytearray(UPLOAD_CHUNK)
-        view = memoryview(buffer)
-        while sent < size:
-            count = body.readinto(buffer)
-            if not count:
-                raise ConnectionError("the image file ended early")
-            sock.sendall(view[:count])
-            sent += count
-        return sent
+                progress[0] += count
 
     @staticmethod
     def _answer_after_broken_send(conn):
@@ -394,6 +396,11 @@ class _ReplayRaw(io.RawIOBase):
             self._head = self._head[count:]
             return count
         return self._sock.recv_into(buffer)
+
+
+def upload_broken(sent, size, exc, method, shown_url):
+    return DeviceUnreachable("the upload broke: the device closed the connection without an answer after %d of %d bytes "
+                             "were sent (%s)" % (sent, size, describe_socket_error(exc)), method, shown_url, bytes_sent=sent)
 
 
 def describe_socket_error(exc):

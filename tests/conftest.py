@@ -1,0 +1,182 @@
+"""Fixtures shared by unit and integration tests: simulators and ansible-playbook runs."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(ROOT, ".build", "collections")
+LINK = os.path.join(COLLECTIONS, "ansible_collections", "fleetops", "upgrade")
+CONNECTION_PLUGINS = os.path.join(ROOT, "tests", "support", "connection")
+
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+if not os.path.exists(LINK):
+    os.makedirs(os.path.dirname(LINK), exist_ok=True)
+    os.symlink(ROOT, LINK)
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+class SimProcess:
+    """A simulator run as its own process (what molecule, the demo and ansible-playbook runs use)."""
+
+    def __init__(self, family, fleet=None):
+        self.family = family
+        self.tmp = tempfile.mkdtemp(prefix="sim-%s-" % family)
+        port_file = os.path.join(self.tmp, "port")
+        fleet_file = os.path.join(self.tmp, "fleet.json")
+        with open(fleet_file, "w") as handle:
+            json.dump(fleet or {}, handle)
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.simulators.%s" % family, "--port-file", port_file,
+                                      "--fleet", fleet_file], cwd=ROOT, stdout=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("%s simulator did not start" % family)
+            time.sleep(0.05)
+        with open(port_file) as handle:
+            self.url = "http://127.0.0.1:%s" % handle.read().strip()
+
+    def add_device(self, name, **config):
+        requests.post("%s/_sim/devices/%s" % (self.url, name), json=config, timeout=10).raise_for_status()
+        return "%s/%s" % (self.url, name)
+
+    def patch_device(self, name, **changes):
+        requests.patch("%s/_sim/devices/%s" % (self.url, name), json=changes, timeout=10).raise_for_status()
+
+    def device(self, name):
+        return requests.get("%s/_sim/devices/%s" % (self.url, name), timeout=10).json()
+
+    def log(self, device=None, methods=None):
+        entries = requests.get(self.url + "/_sim/log", timeout=10).json()
+        return [e for e in entries if (device is None or e["device"] == device) and (methods is None or e["method"] in methods)]
+
+    def clear_log(self):
+        requests.delete(self.url + "/_sim/log", timeout=10)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class PlaybookRun:
+    def __init__(self, completed):
+        self.rc = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        try:
+            self.data = json.loads(completed.stdout[completed.stdout.index("{"):])
+        except ValueError:
+            raise AssertionError("ansible-playbook output is not JSON:\n%s\n%s" % (completed.stdout, completed.stderr))
+
+    def results(self, task_name):
+        """{host: result} of the task named ``task_name`` (last play that has it)."""
+        found = None
+        for play in self.data["plays"]:
+            for task in play["tasks"]:
+                if task["task"]["name"] == task_name:
+                    found = task["hosts"]
+        if found is None:
+            raise AssertionError("no task named %r in the run" % task_name)
+        return found
+
+    def result(self, task_name, host="localhost"):
+        return self.results(task_name)[host]
+
+    @property
+    def stats(self):
+        return self.data["stats"]
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_STDOUT_CALLBACK": "results_json",
+        "ANSIBLE_CALLBACK_PLUGINS": os.path.join(ROOT, "tests", "support", "callback"),
+        "ANSIBLE_CONNECTION_PLUGINS": CONNECTION_PLUGINS,
+        "ANSIBLE_HOST_KEY_CHECKING": "false",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_LOCAL_TEMP": os.path.join(ROOT, ".build", "ansible-tmp"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    })
+    env.update(extra)
+    return env
+
+
+def run_playbook(playbook, inventory=None, extra_vars=None, check=False, diff=False, limit=None, env=None, tmp_path=None):
+    """Run ansible-playbook on ``playbook`` (YAML text or path); returns a PlaybookRun."""
+    workdir = str(tmp_path) if tmp_path else tempfile.mkdtemp(prefix="play-")
+    if "\n" in playbook:
+        path = os.path.join(workdir, "playbook.yml")
+        with open(path, "w") as handle:
+            handle.write(playbook)
+        playbook = path
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook]
+    if inventory is not None:
+        inventory_path = os.path.join(workdir, "inventory.json")
+        with open(inventory_path, "w") as handle:
+            json.dump(inventory, handle)
+        command += ["-i", inventory_path]
+    else:
+        command += ["-i", "localhost,", "-c", "local"]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    if limit:
+        command += ["-l", limit]
+    completed = subprocess.run(command, cwd=workdir, env=ansible_env(**(env or {})), capture_output=True, text=True,
+                               timeout=600)
+    return PlaybookRun(completed)
+
+
+@pytest.fixture(scope="session")
+def encedo_process():
+    sim = SimProcess("encedo")
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="session")
+def encedo_sim():
+    """The Encedo simulator in this process (fast unit tests)."""
+    from tests.simulators._base import start
+    from tests.simulators.encedo import EncedoSimulator
+    simulator = EncedoSimulator()
+    server = start(simulator)
+    simulator.url = server.url
+    yield simulator
+    server.stop()
+
+
+@pytest.fixture()
+def images(tmp_path):
+    """Stand-in Encedo images, built on demand: images('firmware', '1.3.0', name='firmware.bin', ...)."""
+    from tests.simulators.encedo import build_image
+
+    def make(component, version, name=None, **kwargs):
+        name = name or ("firmware-%s.bin" % version if component == "firmware" else "webroot-%s.tar" % version)
+        path = tmp_path / name
+        header = build_image(str(path), component, version, **kwargs)
+        return str(path), header
+    return make

@@ -1,0 +1,187 @@
+"""Transport: retries, error messages, JSON handling and streaming uploads with 100-continue."""
+
+import socket
+import threading
+
+import pytest
+
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceApiError, DeviceUnreachable, FleetopsError
+from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, redact_url, retry_after_seconds
+from tests.simulators._base import DROP, SimResponse, Simulator, json_response, start
+
+
+class ScriptedSimulator(Simulator):
+    """Answers from a list of scripted responses; records what it was sent."""
+
+    def __init__(self):
+        super().__init__()
+        self.script = []
+        self.expect_answer = None
+        self.bodies = []
+
+    def route(self, request):
+        body = request.read_body() if request.method in ("POST", "PUT") and self.script[:1] != ["drop-mid-body"] else b""
+        step = self.script.pop(0) if self.script else SimResponse(200, {"ok": True})
+        if step == "drop-mid-body":
+            next(request.iter_body(chunk=1024))
+            return DROP
+        self.bodies.append(body)
+        return step
+
+    def on_expect_continue(self, request):
+        return self.expect_answer
+
+
+@pytest.fixture()
+def scripted():
+    simulator = ScriptedSimulator()
+    server = start(simulator)
+    yield simulator, server.url
+    server.stop()
+
+
+def client(url, **kwargs):
+    kwargs.setdefault("backoff", 0.01)
+    return HttpClient(url, timeout=5, **kwargs)
+
+
+def test_get_retries_on_503_and_honours_retry_after(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(503, headers={"Retry-After": "0"}), SimResponse(502), json_response(200, {"a": 1})]
+    assert client(url).get_json("/x") == {"a": 1}
+    assert [e["status"] for e in simulator.log] == [503, 502, 200]
+
+
+def test_post_is_not_retried_on_503(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(503), json_response(200, {})]
+    response = client(url).request("POST", "/x", json_body={"a": 1})
+    assert response.status == 503
+    assert len(simulator.log) == 1
+
+
+def test_post_is_retried_on_429(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(429, headers={"Retry-After": "0"}), json_response(201, {"id": 1})]
+    assert client(url).request("POST", "/x", json_body={}).status == 201
+
+
+def test_unexpected_status_names_method_url_and_body(scripted):
+    simulator, url = scripted
+    simulator.script = [json_response(400, {"error_text": "bad thing"})]
+    with pytest.raises(DeviceApiError) as caught:
+        client(url).request("GET", "/x?secret=1", expected=(200,))
+    assert "GET %s/x -> HTTP 400" % url in caught.value.msg
+    assert "bad thing" in caught.value.msg
+    assert "secret" not in caught.value.msg
+
+
+def test_html_error_page_is_named(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(200, "<html><body>Proxy login</body></html>", {"Content-Type": "text/html"})]
+    with pytest.raises(DeviceApiError, match="HTML page instead of JSON"):
+        client(url).get_json("/x")
+
+
+def test_non_json_body_is_named(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(200, "not json", {"Content-Type": "text/plain"})]
+    with pytest.raises(DeviceApiError, match="not JSON"):
+        client(url).get_json("/x")
+
+
+def test_refused_connection_is_unreachable_without_secrets():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    http = client("http://user:pw@127.0.0.1:%d" % port, retries=1, headers={"Authorization": "Bearer TOPSECRET"})
+    with pytest.raises(DeviceUnreachable) as caught:
+        http.get_json("/x")
+    assert "connection refused" in caught.value.msg
+    assert "TOPSECRET" not in caught.value.msg and "pw" not in caught.value.msg
+
+
+@pytest.mark.parametrize("url", ["ftp://host", "host:80", "", "http://", "http://host:port"])
+def test_invalid_url_is_refused(url):
+    with pytest.raises(FleetopsError, match="invalid URL"):
+        HttpClient(url)
+
+
+def test_redact_url_drops_userinfo_and_query():
+    assert redact_url("https://u:p@h:8443/a/b?token=x") == "https://h:8443/a/b"
+
+
+def test_retry_after_parsing():
+    assert retry_after_seconds("3", 1) == 3
+    assert retry_after_seconds(None, 1.5) == 1.5
+    assert retry_after_seconds("9999", 1) == 60
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", 1) == 0
+
+
+def _image(tmp_path, size):
+    path = tmp_path / "image.bin"
+    path.write_bytes(bytes(range(256)) * (size // 256))
+    return str(path)
+
+
+def test_upload_streams_file_after_100_continue(scripted, tmp_path):
+    simulator, url = scripted
+    path = _image(tmp_path, 256 * 4096)
+    response, sent = client(url).upload("POST", "/up", path, expect_continue=True)
+    assert response.status == 200 and sent == 256 * 4096
+    assert simulator.bodies[0] == open(path, "rb").read()
+
+
+def test_upload_early_refusal_sends_no_body(scripted, tmp_path):
+    simulator, url = scripted
+    simulator.expect_answer = SimResponse(401, close=True)
+    response, sent = client(url).upload("POST", "/up", _image(tmp_path, 1 << 20), expect_continue=True)
+    assert response.status == 401 and sent == 0
+    assert simulator.log[0]["body_bytes"] == 0
+
+
+def test_upload_without_continue_support_sends_after_timeout(tmp_path):
+    """A server that never answers the Expect header gets the body after continue_timeout."""
+    received = {}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _ = listener.accept()
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(4096)
+        head, body = data.split(b"\r\n\r\n", 1)
+        length = int([line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")][0].split(b":")[1])
+        while len(body) < length:
+            body += conn.recv(65536)
+        received["body"] = body
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        conn.close()
+    thread = threading.Thread(target=serve)
+    thread.start()
+    path = _image(tmp_path, 8192)
+    response, sent = client("http://127.0.0.1:%d" % listener.getsockname()[1]).upload(
+        "POST", "/up", path, expect_continue=True, continue_timeout=0.3)
+    thread.join(5)
+    listener.close()
+    assert response.status == 200 and response.content == b"ok" and sent == 8192
+    assert received["body"] == open(path, "rb").read()
+
+
+def test_upload_dropped_mid_body_says_how_far_it_got(scripted, tmp_path):
+    simulator, url = scripted
+    simulator.script = ["drop-mid-body"]
+    with pytest.raises(DeviceUnreachable, match="upload broke") as caught:
+        client(url).upload("POST", "/up", _image(tmp_path, 32 << 20))
+    assert caught.value.details["bytes_sent"] < 32 << 20
+
+
+def test_download_to_streams_into_file(scripted, tmp_path):
+    simulator, url = scripted
+    simulator.script = [SimResponse(200, b"x" * 100000)]
+    target = tmp_path / "out"
+    with open(target, "wb") as handle:
+        response, written = client(url).download_to("/file", handle)
+    assert response.status == 200 and written == 100000 and target.read_bytes() == b"x" * 100000
