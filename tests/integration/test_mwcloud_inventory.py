@@ -2,19 +2,28 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.integration.mwcloud_support import BIN, SimulatorProcess, ansible_env, run
+from tests.conftest import ansible_env
+from tests.integration.mwcloud_support import MwCloudProcess
+
+BIN = os.path.dirname(sys.executable)
 
 ALL_SERIALS = ["A302190930001", "A302190930002", "B302190930003", "E120000000001", "S133000000001"]
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    process = SimulatorProcess(tmp_path_factory.mktemp("mwcloud-inventory"))
+def sim():
+    process = MwCloudProcess()
     yield process
     process.stop()
+
+
+def run(command, cwd, env=None):
+    return subprocess.run(command, cwd=str(cwd), env=env or ansible_env(), capture_output=True, text=True, timeout=120)
 
 
 def inventory(sim, tmp_path, config, *args, env=None, name="cloud.mwcloud.yml"):
@@ -42,10 +51,6 @@ def listing(proc):
 
 def hosts_of(data, group):
     return sorted(data.get(group, {}).get("hosts", []))
-
-
-def logins(sim):
-    return len([e for e in sim.log() if e["path"] == "/sc_cloud/login"])
 
 
 def test_devices_become_hosts_with_vars_and_groups(sim, tmp_path):
@@ -114,9 +119,9 @@ def test_inventory_cache_spares_the_cloud(sim, tmp_path):
     config = "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\ncache_timeout: 600\n" % (tmp_path / "cache")
     sim.clear_log()
     first = listing(inventory(sim, tmp_path, config))
-    assert logins(sim) == 1
+    assert sim.logins() == 1
     second = listing(inventory(sim, tmp_path, config))
-    assert logins(sim) == 1
+    assert sim.logins() == 1
     assert first["_meta"]["hostvars"] == second["_meta"]["hostvars"]
     listing(inventory(sim, tmp_path, config, "--flush-cache"))
-    assert logins(sim) == 2
+    assert sim.logins() == 2
