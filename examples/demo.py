@@ -19,6 +19,7 @@ from tests.simulators.encedo import build_image  # noqa: E402
 # family -> (fleet file, inventory variable that receives the simulator's URL)
 SIMULATORS = {
     "encedo": ("examples/fleet/encedo.json", "fleetops_demo_encedo_url"),
+    "mwcloud": ("examples/fleet/mwcloud.json", "fleetops_demo_mwcloud_url"),
 }
 
 
