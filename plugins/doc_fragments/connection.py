@@ -36,7 +36,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP request (connect and read). Long operations use O(wait_timeout) where they have it.
+      - Seconds to wait for each HTTP request (connect and read). Long operations use their own C(wait_timeout) option where they have one.
     type: int
     default: 30
 """
@@ -52,6 +52,7 @@ attributes:
   platform:
     description: Target OS/families that can be operated against.
     support: N/A
+    platforms: posix
   action:
     description: >-
       Has an action plugin: on the controller (local connection, C(delegate_to: localhost)) the task runs inside the

@@ -446,5 +446,5 @@ def _ssl_reason(exc):
     marker = "certificate verify failed"
     if marker in text:
         start = text.index(marker)
-        return text[start:].split(")")[0]
+        return text[start:].split(")", maxsplit=1)[0]
     return "handshake error"

@@ -66,7 +66,7 @@ class InProcessAction(ActionBase):
             params = validated.validated_parameters
             try:
                 result = type(self).TASK(params, check_mode=bool(self._play_context.check_mode),
-                                   diff=bool(self._play_context.diff))
+                                         diff=bool(self._play_context.diff))
             except FleetopsError as exc:
                 result = exc.to_result()
             result["invocation"] = {"module_args": params}
