@@ -87,6 +87,7 @@ options:
 """
 
 EXAMPLES = r"""
+---
 # mwcloud.yml -- every device of the cloud, named by serial number
 plugin: fleetops.upgrade.mwcloud
 url: https://cloud.example.com
@@ -95,6 +96,7 @@ password: !vault |
   $ANSIBLE_VAULT;1.1;AES256
   ...
 
+---
 # studio.mwcloud.yml -- online Pro Convert devices named by their device name, password from MWCLOUD_PASSWORD
 plugin: fleetops.upgrade.mwcloud
 url: https://cloud.example.com
