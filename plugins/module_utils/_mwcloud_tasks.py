@@ -314,7 +314,6 @@ def upgrade_result(params, entries, calls, waited, diff):
     if failed:
         target = params["version"] or "firmware id %s" % params["firmware_id"]
         first = "%s: %s" % (failed[0]["serial"], failed[0]["msg"])
-        raise TaskError("upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries),
-                                                                                   summarize(entries), first),
-                        **{k: v for k, v in result.items() if k != "msg"})
+        msg = "upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries), summarize(entries), first)
+        raise TaskError(msg, **{k: v for k, v in result.items() if k != "msg"})
     return result
