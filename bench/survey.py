@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: the survey task (encedo_info) on N simulated devices, in-process path vs module path.
 
 Prints wall time, controller CPU seconds (ansible-playbook and every process it started: workers
@@ -48,7 +47,7 @@ def run(workdir, connection, devices, url, forks, tasks):
     proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
                              "-i", inventory_path], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status, usage = os.wait4(proc.pid, 0)[1:]
     wall = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit("ansible-playbook failed (%s):\n%s" % (connection, output.decode()[-3000:]))

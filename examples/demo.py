@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make demo`: start the simulated fleet on 127.0.0.1, upgrade site_a with the collection's playbook, stop.
 
 Usage: python examples/demo.py [--limit site_a] [extra ansible-playbook arguments...]

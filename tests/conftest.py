@@ -146,7 +146,7 @@ def run_playbook(playbook, inventory=None, extra_vars=None, check=False, diff=Fa
     if limit:
         command += ["-l", limit]
     completed = subprocess.run(command, cwd=workdir, env=ansible_env(**(env or {})), capture_output=True, text=True,
-                               timeout=600)
+                               timeout=600, check=False)
     return PlaybookRun(completed)
 
 

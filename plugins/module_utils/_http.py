@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 try:
     import requests
+    import urllib3
     from requests.adapters import HTTPAdapter
 except ImportError:  # reported by the entry points with missing_required_lib()
     requests = None
@@ -144,6 +145,8 @@ class HttpClient:
             session = requests.Session()
             session.trust_env = False
             session.verify = (self.ca_path or True) if self.validate_certs else False
+            if not self.validate_certs:
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             if self.client_cert:
                 session.cert = (self.client_cert, self.client_key) if self.client_key else self.client_cert
             adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
@@ -258,6 +261,7 @@ class HttpClient:
         conn = self._http_connection(parts, timeout)
         progress = [0]
         try:
+            self._connect(conn, method, shown_url)
             try:
                 conn.putrequest(method, target, skip_accept_encoding=True)
                 for name, value in merged.items():
@@ -284,6 +288,16 @@ class HttpClient:
                 raise upload_broken(progress[0], size, exc, method, shown_url) from None
         finally:
             conn.close()
+
+    @staticmethod
+    def _connect(conn, method, shown_url):
+        try:
+            conn.connect()
+        except ssl.SSLError as exc:
+            raise DeviceUnreachable("device unreachable: TLS failed: %s (set validate_certs or ca_path if the device "
+                                    "certificate is self-issued)" % _ssl_reason(exc), method, shown_url) from None
+        except OSError as exc:
+            raise DeviceUnreachable("device unreachable: %s" % describe_socket_error(exc), method, shown_url) from None
 
     def _http_connection(self, parts, timeout):
         host, port = parts.hostname, parts.port

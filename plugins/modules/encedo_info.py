@@ -17,7 +17,7 @@ description:
     whether the device is personalised and whether it has a latched fault.
   - Sends GET requests only; needs no authentication.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

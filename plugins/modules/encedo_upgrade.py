@@ -19,7 +19,7 @@ description:
     management app signature O(uis) (O(component=ui)); then nothing is uploaded and the result is not changed.
   - EPA appliances have no upgrade endpoints; the module refuses them.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

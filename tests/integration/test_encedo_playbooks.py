@@ -112,7 +112,7 @@ def test_passphrase_and_tokens_stay_out_of_the_output(encedo_process, firmware_i
 def test_check_mode_sends_no_mutating_request(encedo_process, firmware_image, tmp_path):
     name = unique("check")
     encedo_process.add_device(name, firmware="1.2.2")
-    play = UPGRADE_PLAY.split("    - name: again")[0]
+    play = UPGRADE_PLAY.split("    - name: again", maxsplit=1)[0]
     run = run_playbook(play, {"all": {"hosts": {"h": {"ansible_connection": "local"}},
                                       "vars": {"device_url": "%s/%s" % (encedo_process.url, name), "image": firmware_image}}},
                        check=True, diff=True, tmp_path=tmp_path)
@@ -127,7 +127,7 @@ def test_check_mode_sends_no_mutating_request(encedo_process, firmware_image, tm
 def test_second_run_is_idempotent_with_no_mutating_request(encedo_process, firmware_image, tmp_path):
     name = unique("idem")
     encedo_process.add_device(name, firmware="1.2.2", reboot_seconds=0.3, validation_seconds=0.05)
-    play = UPGRADE_PLAY.split("    - name: again")[0]
+    play = UPGRADE_PLAY.split("    - name: again", maxsplit=1)[0]
     inventory = {"all": {"hosts": {"h": {"ansible_connection": "local"}},
                          "vars": {"device_url": "%s/%s" % (encedo_process.url, name), "image": firmware_image}}}
     first = run_playbook(play, inventory, tmp_path=tmp_path)

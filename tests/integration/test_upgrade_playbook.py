@@ -9,7 +9,7 @@ PLAYBOOK = ROOT + "/playbooks/upgrade.yml"
 
 
 def fleet(encedo_process, images, tmp_path):
-    firmware, _ = images("firmware", "1.3.0", name="firmware.bin")
+    firmware = images("firmware", "1.3.0", name="firmware.bin")[0]
     ui, header = images("ui", "2.1.0", name="webroot.tar")
     quick = {"auth_delay": 0.05, "reboot_seconds": 0.3, "validation_seconds": 0.05}
     devices = {"a1": dict(quick, firmware="1.2.2"), "a2": dict(quick, firmware="1.2.2", passphrase="pw"),
@@ -58,7 +58,7 @@ def test_site_upgrade_with_report_then_nothing_to_do(encedo_process, images, tmp
 
 
 def test_check_mode_of_the_playbook_changes_nothing(encedo_process, images, tmp_path):
-    names, inventory, _ = fleet(encedo_process, images, tmp_path)
+    names, inventory = fleet(encedo_process, images, tmp_path)[:2]
     run = run_playbook(PLAYBOOK, inventory, limit="a1", check=True, tmp_path=tmp_path)
     assert run.rc == 0
     assert run.stats["a1"]["changed"] == 2

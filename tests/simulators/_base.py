@@ -14,6 +14,7 @@ import argparse
 import json
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -232,13 +233,14 @@ class SimServer(ThreadingHTTPServer):
 
     def __init__(self, simulator, host="127.0.0.1", port=0, handler=SimHandler):
         self.simulator = simulator
+        self.scheme = "http"
         super().__init__((host, port), handler)
         self._thread = None
 
     @property
     def url(self):
         host, port = self.server_address[:2]
-        return "http://%s:%d" % (host, port)
+        return "%s://%s:%d" % (self.scheme, host, port)
 
     def start(self):
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
@@ -250,9 +252,18 @@ class SimServer(ThreadingHTTPServer):
         self.server_close()
 
 
-def start(simulator, host="127.0.0.1", port=0, handler=SimHandler):
-    """Run a simulator in this process (pytest fixtures); returns the started SimServer."""
-    return SimServer(simulator, host, port, handler).start()
+def start(simulator, host="127.0.0.1", port=0, handler=SimHandler, tls=None):
+    """Run a simulator in this process (pytest fixtures); returns the started SimServer.
+
+    ``tls``: (certificate file, key file) to serve HTTPS instead of HTTP.
+    """
+    server = SimServer(simulator, host, port, handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.scheme = "https"
+    return server.start()
 
 
 def main(simulator_factory, argv=None, handler=SimHandler):

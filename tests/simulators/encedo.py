@@ -32,7 +32,6 @@ import json
 import os
 import secrets
 import sys
-import threading
 import time
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -81,7 +80,7 @@ def parse_image(data, component):
     if not data.startswith(IMAGE_MAGIC):
         return None
     rest = data[len(IMAGE_MAGIC):]
-    line, _, payload = rest.partition(b"\n")
+    line, payload = rest.split(b"\n", 1) if b"\n" in rest else (rest, b"")
     try:
         header = json.loads(line)
     except ValueError:
@@ -274,7 +273,7 @@ class EncedoSimulator(Simulator):
         refused = self._authorise(device, request)
         if refused:
             return refused
-        _, filename = COMPONENTS[kind]
+        filename = COMPONENTS[kind][1]
         disposition = request.headers.get("Content-Disposition", "")
         if 'filename="%s"' % filename not in disposition:
             return DROP
@@ -379,7 +378,7 @@ class EncedoSimulator(Simulator):
         if now - staged["check_started"] < device.validation_seconds:
             return SimResponse(202)
         if staged["verdict"] is None:
-            component, _ = COMPONENTS[kind]
+            component = COMPONENTS[kind][0]
             header = parse_image(staged["data"], component)
             staged["verdict"] = "valid" if header and not device.check_fails else "invalid"
             staged["header"] = header

@@ -44,7 +44,7 @@ def test_check_state_machine(encedo_sim, hem, images):
     name = hem()
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_fw")[0] == 404
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/install_fw")[0] == 406
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     assert upload(encedo_sim, name, open(src, "rb").read())[0] == 200
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/install_fw")[0] == 409
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_fw")[0] == 201
@@ -57,7 +57,7 @@ def test_check_state_machine(encedo_sim, hem, images):
 
 def test_invalid_image_fails_the_check(encedo_sim, hem, images):
     name = hem(validation_seconds=0)
-    src, _ = images("ui", "2.0.0", corrupt=True)
+    src = images("ui", "2.0.0", corrupt=True)[0]
     upload(encedo_sim, name, open(src, "rb").read(), "ui", "webroot.tar")
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")[0] == 201
     assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")[0] == 406
@@ -94,7 +94,7 @@ def test_personalised_device_requires_a_token(encedo_sim, hem):
 
 def test_auth_slows_down_after_three_failures(encedo_sim, hem):
     name = hem(passphrase="pw", auth_delay=0.05)
-    for _ in range(3):
+    for attempt in range(3):
         assert call(encedo_sim, name, "POST", "/api/auth/token", b'{"auth": "a.b.c"}')[0] == 401
     start = time.monotonic()
     call(encedo_sim, name, "POST", "/api/auth/token", b'{"auth": "a.b.c"}')
@@ -112,4 +112,4 @@ def test_rebooting_device_drops_connections(encedo_sim, hem):
 
 def test_injected_failures_then_recovery(encedo_sim, hem):
     name = hem(fail_requests={"status": 503, "count": 2})
-    assert [call(encedo_sim, name, "GET", "/api/system/version")[0] for _ in range(3)] == [503, 503, 200]
+    assert [call(encedo_sim, name, "GET", "/api/system/version")[0] for attempt in range(3)] == [503, 503, 200]

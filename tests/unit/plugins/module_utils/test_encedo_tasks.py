@@ -60,7 +60,7 @@ def test_info_on_epa(device):
 
 def test_firmware_upgrade_on_a_personalised_device(encedo_sim, device, images):
     name, url = device(passphrase="pw", firmware="1.2.2")
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src, passphrase="pw", diff=True)
     assert result["changed"] is True
     assert result["previous_version"] == "1.2.2" and result["version"] == "1.3.0"
@@ -73,7 +73,7 @@ def test_firmware_upgrade_on_a_personalised_device(encedo_sim, device, images):
 
 def test_second_run_changes_nothing_and_sends_no_request_but_reads(encedo_sim, device, images):
     name, url = device(firmware="1.3.0")
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src)
     assert result["changed"] is False and result["steps"] == []
     assert device_paths(encedo_sim, name) == ["/api/system/version", "/api/system/status"]
@@ -81,7 +81,7 @@ def test_second_run_changes_nothing_and_sends_no_request_but_reads(encedo_sim, d
 
 def test_check_mode_reads_only_and_says_what_it_would_do(encedo_sim, device, images):
     name, url = device(firmware="1.2.2", passphrase="pw")
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src, passphrase="pw", check_mode=True, diff=True)
     assert result["changed"] is True and "would upgrade firmware from 1.2.2 to 1.3.0" in result["msg"]
     assert result["diff"]["after"] == {"firmware": "1.3.0"}
@@ -101,7 +101,7 @@ def test_management_app_upgrade_without_reboot(encedo_sim, device, images):
 
 def test_stage_only_uploads_and_checks(encedo_sim, device, images):
     name, url = device(firmware="1.2.2")
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src, install=False)
     assert result["changed"] is True and result["version"] == "1.2.2" and result["device_state"] == "image staged"
     assert encedo_sim.devices[name].staged["fw"]["verdict"] == "valid"
@@ -110,7 +110,7 @@ def test_stage_only_uploads_and_checks(encedo_sim, device, images):
 
 def test_wait_false_returns_once_the_install_started(encedo_sim, device, images):
     name, url = device(firmware="1.2.2", reboot_seconds=5)
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src, wait=False)
     assert result["changed"] is True and result["steps"][-1] == "install started"
     assert encedo_sim.devices[name].is_down()
@@ -149,7 +149,7 @@ def test_oversize_image_is_refused(device, tmp_path, component, size, limit):
 
 def test_latched_fault_is_refused_unless_forced(encedo_sim, device, images):
     name, url = device(fls_state=2)
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     with pytest.raises(TaskError, match="latched fault .*keeps firmware 1.2.2"):
         upgrade(url, src)
     assert upgrade(url, src, force=True)["version"] == "1.3.0"
@@ -157,7 +157,7 @@ def test_latched_fault_is_refused_unless_forced(encedo_sim, device, images):
 
 def test_failed_check_says_the_device_keeps_its_firmware(encedo_sim, device, images):
     name, url = device(check_fails=True)
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     with pytest.raises(FleetopsError) as caught:
         upgrade(url, src)
     assert "check failed, HTTP 406" in caught.value.msg
@@ -167,7 +167,7 @@ def test_failed_check_says_the_device_keeps_its_firmware(encedo_sim, device, ima
 
 def test_corrupt_image_fails_the_check(encedo_sim, device, images):
     name, url = device()
-    src, _ = images("firmware", "1.3.0", corrupt=True)
+    src = images("firmware", "1.3.0", corrupt=True)[0]
     with pytest.raises(FleetopsError, match="rejected the firmware image"):
         upgrade(url, src)
 
@@ -187,11 +187,11 @@ def test_dropped_upload_is_reported_with_bytes_and_state(encedo_sim, device, ima
 
 def test_refused_token_costs_no_upload(encedo_sim, device, images):
     name, url = device(passphrase="pw")
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     with pytest.raises(FleetopsError) as caught:
         upgrade(url, src, token="not-a-token")
     assert "HTTP 401" in caught.value.msg and "refused before the image was sent" in caught.value.msg
-    uploads = [e for e in encedo_sim.requests_for(device=name, methods=("POST",))]
+    uploads = encedo_sim.requests_for(device=name, methods=("POST",))
     assert len(uploads) == 1 and uploads[0]["status"] == 401 and uploads[0]["body_bytes"] == 0
 
 
@@ -203,7 +203,7 @@ def test_personalised_device_without_credentials_is_refused(device, images):
 
 def test_reboot_that_never_ends_times_out_with_last_state(device, images):
     name, url = device(reboot_never_ends=True)
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     with pytest.raises(FleetopsError) as caught:
         upgrade(url, src, wait_timeout=3)
     assert "timed out after" in caught.value.msg and "last state seen: unreachable" in caught.value.msg
@@ -212,7 +212,7 @@ def test_reboot_that_never_ends_times_out_with_last_state(device, images):
 
 def test_device_that_comes_back_with_another_version_fails_verification(device, images):
     name, url = device()
-    src, _ = images("firmware", "1.3.1")
+    src = images("firmware", "1.3.1")[0]
     with pytest.raises(FleetopsError, match="reports firmware 1.3.1 after the install, expected 1.3.0"):
         upgrade(url, src, version="1.3.0")
 
@@ -225,7 +225,7 @@ def test_transient_5xx_on_reads_is_retried(encedo_sim, device, images):
 
 def test_rtc_not_set_after_reboot_is_a_warning(device, images):
     name, url = device(passphrase="pw", rtc_unset_after_reboot=True)
-    src, _ = images("firmware", "1.3.0")
+    src = images("firmware", "1.3.0")[0]
     result = upgrade(url, src, passphrase="pw")
     assert result["version"] == "1.3.0"
     assert "clock is not set" in result["warnings"][0]

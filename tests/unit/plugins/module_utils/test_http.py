@@ -148,7 +148,7 @@ def test_upload_without_continue_support_sends_after_timeout(tmp_path):
     listener.listen(1)
 
     def serve():
-        conn, _ = listener.accept()
+        conn = listener.accept()[0]
         data = b""
         while b"\r\n\r\n" not in data:
             data += conn.recv(4096)
@@ -185,3 +185,11 @@ def test_download_to_streams_into_file(scripted, tmp_path):
     with open(target, "wb") as handle:
         response, written = client(url).download_to("/file", handle)
     assert response.status == 200 and written == 100000 and target.read_bytes() == b"x" * 100000
+
+
+def test_upload_to_a_closed_port_is_unreachable(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(DeviceUnreachable, match="device unreachable: connection refused"):
+        client("http://127.0.0.1:%d" % port).upload("POST", "/up", _image(tmp_path, 1024), expect_continue=True)
