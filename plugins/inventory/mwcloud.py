@@ -22,7 +22,7 @@ description:
   - The inventory file name must end with C(mwcloud.yml) or C(mwcloud.yaml).
   - Logs in once, reads the device list with one request and logs out.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - constructed
   - inventory_cache

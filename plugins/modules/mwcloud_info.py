@@ -16,7 +16,7 @@ description:
     (C(get-devs)), with optional filters.
   - Logs in with O(username) and O(password), and logs out when done. Sends only read requests.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

@@ -25,7 +25,7 @@ description:
     sends no mutating request and reports C(changed=false).
   - Logs in with O(username) and O(password) once for the whole task and logs out when done.
 author:
-  - fleetops.upgrade contributors
+  - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.connection.attributes

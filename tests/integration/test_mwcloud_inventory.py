@@ -23,7 +23,7 @@ def sim():
 
 
 def run(command, cwd, env=None):
-    return subprocess.run(command, cwd=str(cwd), env=env or ansible_env(), capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, cwd=str(cwd), env=env or ansible_env(), capture_output=True, text=True, timeout=120, check=False)
 
 
 def inventory(sim, tmp_path, config, *args, env=None, name="cloud.mwcloud.yml"):

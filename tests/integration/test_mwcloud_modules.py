@@ -10,7 +10,7 @@ from tests.conftest import ROOT, run_playbook
 from tests.integration.mwcloud_support import MwCloudProcess
 
 RECORDER = os.path.join(ROOT, "tests", "support", "python-recorder")
-SITE_A = ["A302190930001", "A302190930002", "B302190930003"]
+SITE_A = ("A302190930001", "A302190930002", "B302190930003")
 VOLATILE = {"invocation", "waited", "seconds"}
 
 UPGRADE_PLAY = """
@@ -68,7 +68,7 @@ def cloud():
 
 
 def upgrade(cloud, tmp_path, serials=SITE_A, version="1.6.201", check=False, diff=False, env=None, **extra):
-    extra_vars = dict(mwcloud_url=cloud.url, serials=serials, version=version, **extra)
+    extra_vars = dict(mwcloud_url=cloud.url, serials=list(serials), version=version, **extra)
     run = run_playbook(UPGRADE_PLAY, extra_vars=extra_vars, check=check, diff=diff, env=env, tmp_path=tmp_path)
     return run, run.result("upgrade")
 
@@ -81,7 +81,7 @@ def test_check_mode_then_upgrade_then_idempotent(cloud, tmp_path):
     run, result = upgrade(cloud, tmp_path, check=True, diff=True)
     assert run.rc == 0, run.stdout
     assert result["changed"] is True and set(statuses(result).values()) == {"would upgrade"}
-    assert [b["serial_numbers"] for b in result["batches"]] == [SITE_A[:2], SITE_A[2:]]
+    assert [b["serial_numbers"] for b in result["batches"]] == [list(SITE_A[:2]), list(SITE_A[2:])]
     assert result["diff"]["before"]["A302190930001"] == "1.5.178" and result["diff"]["after"]["A302190930001"] == "1.6.201"
     assert cloud.mutating_requests() == []
 
@@ -111,7 +111,7 @@ def test_in_process_and_module_paths_give_the_same_results(tmp_path):
             "inproc": {"ansible_connection": "local", "mwcloud_url": clouds["inproc"].url},
             "module": {"ansible_connection": "local_as_remote", "ansible_python_interpreter": RECORDER,
                        "mwcloud_url": clouds["module"].url},
-        }, "vars": {"serials": SITE_A}}}
+        }, "vars": {"serials": list(SITE_A)}}}
         run = run_playbook(BOTH_PATHS_PLAY, inventory, tmp_path=tmp_path,
                            env={"FLEETOPS_MODULE_RECORD": str(record), "FLEETOPS_PYTHON": sys.executable})
         assert run.rc == 0, run.stdout

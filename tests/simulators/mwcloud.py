@@ -28,6 +28,7 @@ Control interface (beyond the harness's ``/_sim/devices`` and ``/_sim/log``):
 
 import hashlib
 import secrets
+import string
 import sys
 import time
 from http.cookies import SimpleCookie
@@ -90,8 +91,8 @@ def parse_multipart(content_type, body):
     """Fields of a multipart/form-data body (text fields only, which is all login sends)."""
     boundary = None
     for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "boundary":
+        key, sep, value = part.strip().partition("=")
+        if sep and key.lower() == "boundary":
             boundary = value.strip('"')
     if not boundary:
         return None
@@ -99,13 +100,13 @@ def parse_multipart(content_type, body):
     for chunk in body.split(b"--" + boundary.encode())[1:]:
         if chunk.startswith(b"--"):
             break
-        head, _, value = chunk.partition(b"\r\n\r\n")
+        head, value = chunk.split(b"\r\n\r\n", 1) if b"\r\n\r\n" in chunk else (chunk, b"")
         name = None
         for line in head.decode("utf-8", "replace").split("\r\n"):
             if line.lower().startswith("content-disposition:"):
                 for item in line.split(";")[1:]:
-                    key, _, val = item.strip().partition("=")
-                    if key == "name":
+                    key, sep, val = item.strip().partition("=")
+                    if sep and key == "name":
                         name = val.strip('"')
         if name is not None:
             fields[name] = value[:-2].decode("utf-8", "replace") if value.endswith(b"\r\n") else value.decode("utf-8", "replace")
@@ -299,7 +300,7 @@ class MwCloudSimulator(Simulator):
             return result(RESULT_NO_SUCH_USER)
         if fields["pass"].lower() != user["md5"]:
             return result(RESULT_WRONG_PASSWORD)
-        sid = "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(32))
+        sid = "".join(secrets.choice(string.ascii_uppercase) for position in range(32))
         with self.lock:
             self.sessions[sid] = {"sid": sid, "user": name, "last_used": time.time()}
         body = {"id": user["id"], "name": name, "pass": "", "result": RESULT_OK, "sid": sid}

@@ -29,16 +29,20 @@ def sim():
     server.stop()
 
 
-def login(sim, user="Admin", password="admin"):
-    session = requests.Session()
-    answer = session.post(sim.url + "/sc_cloud/login",
-                          files={"id": (None, user), "pass": (None, hashlib.md5(password.encode()).hexdigest())})
+def login(sim, user="Admin", password="admin", session=None):
+    """A logged-in session, or the login answer when ``session`` is given or the login is refused."""
+    own = session or requests.Session()
+    answer = own.post(sim.url + "/sc_cloud/login",
+                      files={"id": (None, user), "pass": (None, hashlib.md5(password.encode()).hexdigest())})
     assert answer.status_code == 200
-    return session, answer
+    if session is not None or answer.json()["result"] != 0:
+        return answer
+    return own
 
 
 def test_login_sets_session_cookies_and_answers_like_the_reference(sim):
-    session, answer = login(sim)
+    session = requests.Session()
+    answer = login(sim, session=session)
     body = answer.json()
     assert body["result"] == 0 and body["name"] == "Admin" and body["pass"] == "" and len(body["sid"]) == 32
     assert session.cookies.get("mwcloud-sid") == body["sid"]
@@ -47,7 +51,7 @@ def test_login_sets_session_cookies_and_answers_like_the_reference(sim):
 
 @pytest.mark.parametrize("user, password, code", [("Admin", "wrong", -1), ("nobody", "admin", -14)])
 def test_login_errors(sim, user, password, code):
-    _session, answer = login(sim, user, password)
+    answer = login(sim, user, password)
     assert answer.json() == {"result": code}
 
 
@@ -64,7 +68,7 @@ def test_calls_without_session_get_401(sim):
 
 
 def test_logout_ends_the_session(sim):
-    session, _ = login(sim)
+    session = login(sim)
     assert requests.get(sim.url + "/_sim/sessions").json()["count"] == 1
     assert session.post(sim.url + "/sc_cloud/logout").json() == {"result": 0}
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs?id=0&module=0").status_code == 401
@@ -72,18 +76,18 @@ def test_logout_ends_the_session(sim):
 
 
 def test_session_expires_after_ttl_and_on_demand(sim):
-    session, _ = login(sim)
+    session = login(sim)
     requests.patch(sim.url + "/_sim/settings", json={"session_ttl": 0.2})
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs").status_code == 200
     time.sleep(0.3)
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs").status_code == 401
-    session, _ = login(sim)
+    session = login(sim)
     requests.delete(sim.url + "/_sim/sessions")
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs").status_code == 401
 
 
 def test_catalogue_filters_and_fields(sim):
-    session, _ = login(sim)
+    session = login(sim)
     assert session.get(sim.url + "/sc_cloud/scapi/get-all-firmwares").json() == {"result": -2}
     everything = session.get(sim.url + "/sc_cloud/scapi/get-all-firmwares?dev-type=0").json()["firmwares"]
     assert len(everything) == len(sim.firmwares)
@@ -96,7 +100,7 @@ def test_catalogue_filters_and_fields(sim):
 
 
 def test_devices_in_both_version_shapes(sim):
-    session, _ = login(sim)
+    session = login(sim)
     devs = {d["sn"]: d for d in session.get(sim.url + "/sc_cloud/scapi/get-devs?id=0&module=0").json()["devs"]}
     assert set(devs) == set(FLEET)
     assert devs["A302190930001"]["status"]["firmware-ver"] == "1.5.178"
@@ -123,7 +127,7 @@ def wait_for_phase(session, sim, sn, predicate, timeout=5):
 
 
 def test_upgrade_transfers_goes_offline_and_returns_with_new_version(sim):
-    session, _ = login(sim)
+    session = login(sim)
     answer = session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001", "A302190930002"], "firmware-id": 22})
     assert answer.json() == {"result": 0, "method": "start-upgrade",
                              "details": [{"sn": "A302190930001", "result": 0}, {"sn": "A302190930002", "result": 0}]}
@@ -138,14 +142,14 @@ def test_upgrade_transfers_goes_offline_and_returns_with_new_version(sim):
 
 
 def test_repeat_operation_while_upgrading(sim):
-    session, _ = login(sim)
+    session = login(sim)
     session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22})
     again = session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22}).json()
     assert again["details"] == [{"sn": "A302190930001", "result": 1}]
 
 
 def test_batch_rule_and_per_device_errors(sim):
-    session, _ = login(sim)
+    session = login(sim)
     mixed = session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001", "B302190930003"], "firmware-id": 22})
     assert mixed.json() == {"result": -20}
     assert session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 99}).json() == {"result": -21}
@@ -157,7 +161,7 @@ def test_batch_rule_and_per_device_errors(sim):
 
 
 def test_only_administrators_may_start(sim):
-    session, _ = login(sim, "viewer", "viewer-pw")
+    session = login(sim, "viewer", "viewer-pw")
     assert session.get(sim.url + "/sc_cloud/scapi/get-devs").status_code == 200
     answer = session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22})
     assert answer.json() == {"result": -15}
@@ -165,7 +169,7 @@ def test_only_administrators_may_start(sim):
 
 
 def test_faults_rejected_batch_start_result_and_never_returns(sim):
-    session, _ = login(sim)
+    session = login(sim)
     requests.patch(sim.url + "/_sim/settings", json={"reject_batches": -30})
     assert session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22}).json() == {"result": -30}
     requests.patch(sim.url + "/_sim/settings", json={"reject_batches": 0})
@@ -179,7 +183,7 @@ def test_faults_rejected_batch_start_result_and_never_returns(sim):
 
 
 def test_request_log_and_upgrade_log(sim):
-    session, _ = login(sim)
+    session = login(sim)
     session.post(sim.url + "/sc_cloud/upgrade/start", json={"sn": ["A302190930001"], "firmware-id": 22})
     log = requests.get(sim.url + "/_sim/log").json()
     assert [(e["method"], e["path"]) for e in log] == [("POST", "/sc_cloud/login"), ("POST", "/sc_cloud/upgrade/start")]
