@@ -1,10 +1,13 @@
 """The magewell role through playbooks/upgrade.yml: one batch run for the play, a result per host, the fleet report."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import ROOT, run_playbook
+from tests.conftest import ROOT, PlaybookRun, ansible_env, run_playbook
 from tests.integration.mwcloud_support import MwCloudProcess
 
 PLAYBOOK = ROOT + "/playbooks/upgrade.yml"
@@ -88,3 +91,23 @@ def test_a_refused_login_fails_every_host_with_the_reason(cloud, tmp_path):
         assert run.stats[host]["failures"] == 1
         assert "wrong password for user 'Admin'" in role_result(run, "Fail the host with the reason", host)["msg"]
     assert "wrong-pw" not in run.stdout
+
+
+def test_hosts_from_the_inventory_plugin_are_upgraded_by_the_playbook(cloud, tmp_path):
+    source = tmp_path / "inventory"
+    (source / "group_vars").mkdir(parents=True)
+    (source / "cloud.mwcloud.yml").write_text(
+        "plugin: fleetops.upgrade.mwcloud\nurl: %s\nusername: viewer\nhostname: mwcloud_name\n"
+        "compose:\n  ansible_connection: \"'local'\"\n  fleetops_device_class: \"'magewell'\"\n" % cloud.url)
+    (source / "group_vars" / "mwcloud_devices.yml").write_text(
+        "magewell_username: Admin\nmagewell_password: admin\nmagewell_firmware_version: '1.6.201'\nmagewell_poll_interval: 0.1\n")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK, "-i", str(source),
+               "-l", "mwcloud_product_770:&mwcloud_online"]
+    completed = subprocess.run(command, cwd=str(tmp_path), env=ansible_env(MWCLOUD_PASSWORD="viewer-pw"),
+                               capture_output=True, text=True, timeout=300, check=False)
+    run = PlaybookRun(completed)
+    assert run.rc == 0, run.stdout
+    assert sorted(run.stats) == ["site-a-enc1", "site-a-enc2", "site-b-enc1"]
+    assert {d["firmware"] for s, d in cloud.devices().items() if s.startswith(("A", "B"))} == {"1.6.201"}
+    lines = list(run.results("Show the fleet report").values())[0]["msg"]
+    assert lines[-1] == "3 upgraded, 0 already up to date, 0 failed"
