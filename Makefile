@@ -10,7 +10,7 @@ export ANSIBLE_HOST_KEY_CHECKING := false
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv collection unit integration molecule sanity lint bench clean
+.PHONY: demo test venv collection unit integration compat molecule sanity lint bench clean
 
 $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
 	touch $@
 
 venv: $(BIN)/ansible-playbook
+
+# The oldest supported ansible-core, for `make compat`.
+COMPAT := .venv-2.16
+$(COMPAT)/bin/ansible-playbook: requirements.txt
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/pip install --quiet 'ansible-core>=2.16,<2.17' pytest -r requirements.txt
+	touch $@
 
 collection:
 	mkdir -p $(dir $(COLLECTION_LINK)) .build/ansible-tmp
@@ -33,6 +40,9 @@ unit: venv collection
 integration: venv collection
 	$(BIN)/python -m pytest tests/integration -q
 
+compat: $(COMPAT)/bin/ansible-playbook collection
+	$(COMPAT)/bin/python -m pytest tests/integration -q
+
 molecule: venv collection
 	tests/run-molecule.sh
 
@@ -44,6 +54,7 @@ lint: venv collection
 
 test: venv collection
 	$(BIN)/python -m pytest tests/unit tests/integration -q
+	$(MAKE) --no-print-directory compat
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory sanity
@@ -52,4 +63,4 @@ bench: venv collection
 	$(BIN)/python bench/survey.py
 
 clean:
-	rm -rf .build tests/output
+	rm -rf .build tests/output $(VENV) $(COMPAT)

@@ -147,7 +147,7 @@ class EncedoUpgrade:
         return result
 
     def failure(self, exc, device_state):
-        """Re-raise ``exc`` with the step it failed in and what the device was left with."""
+        """``exc`` as an error that also carries the steps done and what the device was left with."""
         details = dict(exc.details)
         details.update(device_state=device_state, steps=self.steps, durations=self.durations,
                        bytes_sent=details.get("bytes_sent", self.bytes_sent), previous_version=self.current(self.device))

@@ -57,6 +57,8 @@ options:
   install:
     description:
       - V(false) stages the image only (upload and check), leaving the running version as it is.
+      - The device does not tell which image is staged, so staging uploads again on every run while the device
+        is not at the target.
     type: bool
     default: true
   wait:

@@ -17,7 +17,7 @@ def test_built_tarball_installs_and_runs(encedo_process, tmp_path):
     with tarfile.open(tmp_path / tarball) as archive:
         names = archive.getnames()
     assert "plugins/modules/encedo_upgrade.py" in names and "roles/encedo/meta/argument_specs.yml" in names
-    assert not any(n.startswith((".venv", ".build", "tests/output")) for n in names)
+    assert not any(n.startswith((".venv", ".build", "tests/output", ".git/")) for n in names)
 
     installed = tmp_path / "installed"
     env = ansible_env(ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.minimal")

@@ -161,3 +161,17 @@ def test_refusals_fail_with_a_clear_message(encedo_process, firmware_image, tmp_
     assert run.rc == 2 and result["failed"] is True
     assert message in result["msg"]
     assert "Traceback" not in json.dumps(result) and "module_stderr" not in result
+
+
+def test_refused_token_costs_no_upload_through_the_playbook(encedo_process, firmware_image, tmp_path):
+    name = unique("token")
+    encedo_process.add_device(name, passphrase="pw")
+    task = {"url": "%s/%s" % (encedo_process.url, name), "src": firmware_image, "version": "1.3.0", "token": "expired-token"}
+    play = "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: upgrade\n      fleetops.upgrade.encedo_upgrade: %s\n" % json.dumps(task)
+    run = run_playbook(play, tmp_path=tmp_path)
+    result = run.result("upgrade")
+    assert result["failed"] is True and result["bytes_sent"] == 0
+    assert "refused before the image was sent" in result["device_state"]
+    uploads = encedo_process.log(device=name, methods=("POST",))
+    assert [(e["status"], e["body_bytes"]) for e in uploads] == [(401, 0)]
+    assert "expired-token" not in run.stdout

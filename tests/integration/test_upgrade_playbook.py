@@ -65,3 +65,14 @@ def test_check_mode_of_the_playbook_changes_nothing(encedo_process, images, tmp_
     assert mutating(encedo_process.log(device=names["a1"])) == []
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
     assert "a1 [encedo] firmware: 1.2.2 -> 1.3.0 (upgraded)" in lines
+
+
+def test_status_playbook_reads_only(encedo_process, images, tmp_path):
+    names, inventory = fleet(encedo_process, images, tmp_path)[:2]
+    run = run_playbook(ROOT + "/playbooks/status.yml", inventory, limit="site_a", tmp_path=tmp_path)
+    assert run.rc == 0
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert any(line.startswith("a1 [encedo] PPA firmware 1.2.2, management app ") and line.endswith("; ok") for line in lines)
+    assert len(lines) == 3
+    for host in ("a1", "a2", "a3"):
+        assert mutating(encedo_process.log(device=names[host])) == []
