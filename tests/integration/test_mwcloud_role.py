@@ -111,3 +111,16 @@ def test_hosts_from_the_inventory_plugin_are_upgraded_by_the_playbook(cloud, tmp
     assert {d["firmware"] for s, d in cloud.devices().items() if s.startswith(("A", "B"))} == {"1.6.201"}
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
     assert lines[-1] == "3 upgraded, 0 already up to date, 0 failed"
+
+
+def test_status_playbook_surveys_with_one_read_and_no_change(cloud, tmp_path):
+    inv = inventory(cloud, magewell_username="viewer", magewell_password="viewer-pw")
+    inv["all"]["hosts"]["ghost"] = {"mwcloud_serial": "NOT-THERE"}
+    cloud.clear_log()
+    run = run_playbook(ROOT + "/playbooks/status.yml", inv, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert "mw1 [magewell] Pro Convert HDMI 4K Plus firmware 1.5.178; online" in lines
+    assert "mw4 [magewell] Ultra Encode HDMI firmware 2.3.43; online" in lines
+    assert "ghost [magewell] unknown model firmware unknown; not listed by the cloud" in lines
+    assert [e["path"] for e in cloud.log()] == ["/sc_cloud/login", "/sc_cloud/scapi/get-devs", "/sc_cloud/logout"]
