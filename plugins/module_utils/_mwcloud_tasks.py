@@ -160,7 +160,8 @@ def plan_upgrade(params, devices, catalogue):
             entry.update(status=STATUS_FAILED, msg="the device does not report its firmware version, so it cannot be told "
                                                    "whether it needs %s; set force=true to upgrade it anyway" % target)
         elif not device["online"] and not device["transferring"]:
-            entry.update(status=STATUS_FAILED, msg="the device is offline; the cloud can only upgrade online devices")
+            entry.update(status=STATUS_FAILED, msg="the device is offline (or still flashing an upgrade started earlier); "
+                                                   "the cloud can only upgrade online devices")
         else:
             entry.update(status=STATUS_NOT_STARTED, msg="upgrade to %s not started" % target)
             key = (device["family"], device["product_id"], device["hardware_version"], firmware["id"])
