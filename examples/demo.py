@@ -21,6 +21,7 @@ SIMULATORS = {
     "encedo": ("examples/fleet/encedo.json", "fleetops_demo_encedo_url"),
     "appresponse": ("examples/fleet/appresponse.json", "fleetops_demo_appresponse_url"),
     "hawkbit": ("examples/fleet/hawkbit.json", "fleetops_demo_hawkbit_url"),
+    "mwcloud": ("examples/fleet/mwcloud.json", "fleetops_demo_mwcloud_url"),
 }
 
 

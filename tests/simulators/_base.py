@@ -215,7 +215,8 @@ class SimHandler(BaseHTTPRequestHandler):
             return
         self.send_response(response.status)
         for name, value in response.headers.items():
-            self.send_header(name, value)
+            for one in value if isinstance(value, (list, tuple)) else (value,):  # a list: repeated header (Set-Cookie)
+                self.send_header(name, one)
         self.send_header("Content-Length", str(len(response.body)))
         if response.close or not request.body_consumed():
             self.send_header("Connection", "close")

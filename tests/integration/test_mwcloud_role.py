@@ -1,0 +1,126 @@
+"""The magewell role through playbooks/upgrade.yml: one batch run for the play, a result per host, the fleet report."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, PlaybookRun, ansible_env, run_playbook
+from tests.integration.mwcloud_support import MwCloudProcess
+
+PLAYBOOK = ROOT + "/playbooks/upgrade.yml"
+HOSTS = {"mw1": "A302190930001", "mw2": "A302190930002", "mw3": "B302190930003", "mw4": "E120000000001"}
+
+
+@pytest.fixture
+def cloud():
+    process = MwCloudProcess()
+    yield process
+    process.stop()
+
+
+def inventory(cloud, **group_vars):
+    variables = {"ansible_connection": "local", "fleetops_device_class": "magewell", "mwcloud_url": cloud.url,
+                 "magewell_username": "Admin", "magewell_password": "admin", "magewell_firmware_version": "1.6.201",
+                 "magewell_poll_interval": 0.1, "magewell_wait_timeout": 30}
+    variables.update(group_vars)
+    return {"all": {"vars": variables, "hosts": {host: {"mwcloud_serial": serial} for host, serial in HOSTS.items()}}}
+
+
+def role_result(run, task, host):
+    return run.result("fleetops.upgrade.magewell : " + task, host)
+
+
+def logins(cloud):
+    return [e for e in cloud.log() if e["path"] == "/sc_cloud/login"]
+
+
+def test_one_batch_run_gives_each_host_its_own_result(cloud, tmp_path):
+    report_file = tmp_path / "report.json"
+    run = run_playbook(PLAYBOOK, inventory(cloud), tmp_path=tmp_path, extra_vars={"fleetops_report_file": str(report_file)})
+    assert run.rc == 2  # mw4 has no 1.6.201 in the catalogue
+    assert [run.stats[h]["failures"] for h in HOSTS] == [0, 0, 0, 1]
+    assert [role_result(run, "Report this device's upgrade", h)["changed"] for h in ("mw1", "mw2", "mw3")] == [True] * 3
+    assert [run.stats[h]["changed"] for h in ("mw2", "mw3")] == [1, 1]  # mw1 also wrote the report file
+    # one login and one run for the whole play: two start-upgrade calls (hardware A and B), not one per host
+    assert len(logins(cloud)) == 1
+    assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == [1, 2]
+    report = json.loads(report_file.read_text())
+    by_host = {entry["host"]: entry for entry in report["hosts"]}
+    assert report["summary"] == {"changed": 3, "ok": 0, "failed": 1}
+    assert by_host["mw1"]["items"] == [{"component": "firmware", "from": "1.5.178", "to": "1.6.201", "changed": True}]
+    assert "versions there: 2.3.43, 2.4.12" in by_host["mw4"]["msg"]
+    lines = list(run.results("Show the fleet report").values())[0]["msg"]
+    assert "mw1 [magewell] firmware: 1.5.178 -> 1.6.201 (upgraded)" in lines
+
+    cloud.clear_log()
+    again = run_playbook(PLAYBOOK, inventory(cloud), limit="mw1,mw2,mw3", tmp_path=tmp_path)
+    assert again.rc == 0
+    assert [again.stats[h]["changed"] for h in ("mw1", "mw2", "mw3")] == [0, 0, 0]
+    assert cloud.mutating_requests() == []
+    lines = list(again.results("Show the fleet report").values())[0]["msg"]
+    assert lines[-1] == "0 upgraded, 3 already up to date, 0 failed"
+
+
+def test_check_mode_changes_nothing_and_reports_what_would_change(cloud, tmp_path):
+    run = run_playbook(PLAYBOOK, inventory(cloud), limit="mw1,mw2", check=True, tmp_path=tmp_path)
+    assert run.rc == 0
+    assert run.stats["mw1"]["changed"] == 1 and run.stats["mw2"]["changed"] == 1
+    assert cloud.mutating_requests() == []
+    assert "would upgrade to 1.6.201" in role_result(run, "Report this device's upgrade", "mw1")["msg"]
+
+
+def test_per_host_versions_make_separate_runs_and_a_dead_device_fails_alone(cloud, tmp_path):
+    cloud.patch_device("A302190930002", never_returns=True)
+    inv = inventory(cloud, magewell_wait_timeout=3)
+    inv["all"]["hosts"]["mw4"]["magewell_firmware_version"] = "2.4.12"
+    run = run_playbook(PLAYBOOK, inv, tmp_path=tmp_path)
+    assert run.rc == 2
+    assert [run.stats[h]["failures"] for h in HOSTS] == [0, 1, 0, 0]
+    assert "not at 1.6.201 after" in role_result(run, "Fail the host with the reason", "mw2")["msg"]
+    assert cloud.devices()["E120000000001"]["firmware"] == "2.4.12"
+    assert len(logins(cloud)) == 2  # one run per (cloud, version)
+
+
+def test_a_refused_login_fails_every_host_with_the_reason(cloud, tmp_path):
+    run = run_playbook(PLAYBOOK, inventory(cloud, magewell_password="wrong-pw"), limit="mw1,mw2", tmp_path=tmp_path)
+    assert run.rc == 2
+    for host in ("mw1", "mw2"):
+        assert run.stats[host]["failures"] == 1
+        assert "wrong password for user 'Admin'" in role_result(run, "Fail the host with the reason", host)["msg"]
+    assert "wrong-pw" not in run.stdout
+
+
+def test_hosts_from_the_inventory_plugin_are_upgraded_by_the_playbook(cloud, tmp_path):
+    source = tmp_path / "inventory"
+    (source / "group_vars").mkdir(parents=True)
+    (source / "cloud.mwcloud.yml").write_text(
+        "plugin: fleetops.upgrade.mwcloud\nurl: %s\nusername: viewer\nhostname: mwcloud_name\n"
+        "compose:\n  ansible_connection: \"'local'\"\n  fleetops_device_class: \"'magewell'\"\n" % cloud.url)
+    (source / "group_vars" / "mwcloud_devices.yml").write_text(
+        "magewell_username: Admin\nmagewell_password: admin\nmagewell_firmware_version: '1.6.201'\nmagewell_poll_interval: 0.1\n")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK, "-i", str(source),
+               "-l", "mwcloud_product_770:&mwcloud_online"]
+    completed = subprocess.run(command, cwd=str(tmp_path), env=ansible_env(MWCLOUD_PASSWORD="viewer-pw"),
+                               capture_output=True, text=True, timeout=300, check=False)
+    run = PlaybookRun(completed)
+    assert run.rc == 0, run.stdout
+    assert sorted(run.stats) == ["site-a-enc1", "site-a-enc2", "site-b-enc1"]
+    assert {d["firmware"] for s, d in cloud.devices().items() if s.startswith(("A", "B"))} == {"1.6.201"}
+    lines = list(run.results("Show the fleet report").values())[0]["msg"]
+    assert lines[-1] == "3 upgraded, 0 already up to date, 0 failed"
+
+
+def test_status_playbook_surveys_with_one_read_and_no_change(cloud, tmp_path):
+    inv = inventory(cloud, magewell_username="viewer", magewell_password="viewer-pw")
+    inv["all"]["hosts"]["ghost"] = {"mwcloud_serial": "NOT-THERE"}
+    cloud.clear_log()
+    run = run_playbook(ROOT + "/playbooks/status.yml", inv, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout
+    lines = list(run.results("Show the fleet status").values())[0]["msg"]
+    assert "mw1 [magewell] Pro Convert HDMI 4K Plus firmware 1.5.178; online" in lines
+    assert "mw4 [magewell] Ultra Encode HDMI firmware 2.3.43; online" in lines
+    assert "ghost [magewell] unknown model firmware unknown; not listed by the cloud" in lines
+    assert [e["path"] for e in cloud.log()] == ["/sc_cloud/login", "/sc_cloud/scapi/get-devs", "/sc_cloud/logout"]
