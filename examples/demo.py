@@ -48,6 +48,17 @@ def start_simulator(family, fleet_file, workdir):
         return proc, "http://127.0.0.1:%s" % handle.read().strip()
 
 
+def collection_env():
+    """Use this checkout as fleetops.upgrade, whatever else is installed."""
+    collections = os.path.join(ROOT, ".build", "collections")
+    link = os.path.join(collections, "ansible_collections", "fleetops", "upgrade")
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    return env
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", default="site_a")
@@ -66,7 +77,7 @@ def main():
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "fleetops.upgrade.upgrade",
                    "-i", os.path.join(ROOT, "examples", "inventory"), "-l", args.limit] + extra_vars + playbook_args
         print("$ " + " ".join(command[1:]), flush=True)
-        return subprocess.call(command, cwd=ROOT)
+        return subprocess.call(command, cwd=ROOT, env=collection_env())
     finally:
         for proc in processes:
             proc.terminate()
