@@ -49,10 +49,12 @@ class Fleet:
                          "*": "cp {paths} {dir}"},
                      "hawkbit_target_verify_command": "test -f {{ hawkbit_target_download_dir }}/installed-os"}
 
-    def add(self, host, **hostvars):
+    def add(self, host, tenant="DEFAULT", **hostvars):
         name = unique(host)
         self.names[host] = name
-        self.sim.add_device(name, token="tok-" + name)
+        self.sim.add_device(name, token="tok-" + name, tenant=tenant)
+        if tenant != "DEFAULT":
+            hostvars["hawkbit_target_tenant"] = tenant
         self.hosts[host] = dict({"hawkbit_target_controller_id": name, "hawkbit_target_target_token": "tok-" + name,
                                  "hawkbit_target_download_dir": str(self.tmp_path / host)}, **hostvars)
         return name
@@ -73,9 +75,11 @@ class Fleet:
 def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     fleet = Fleet(sim, tmp_path)
     actions = {}
-    for host in ("full", "hooks", "confirm", "wait", "window", "only", "cancel", "reject", "broken", "idle"):
-        name = fleet.add(host)
-        if host in ("full", "hooks", "cancel", "reject"):
+    # Another DDI server: no ?c=, no download-http/md5sum links, sha1 only, application/json.
+    requests.post("%s/_sim/tenants/PLAIN" % sim.url, json={"flavor": "plain"}, timeout=10).raise_for_status()
+    for host in ("full", "hooks", "plain", "confirm", "wait", "window", "only", "cancel", "reject", "broken", "idle"):
+        name = fleet.add(host, tenant="PLAIN" if host == "plain" else "DEFAULT")
+        if host in ("full", "hooks", "plain", "cancel", "reject"):
             actions[host] = deploy(sim, name)
         elif host in ("confirm", "wait"):
             actions[host] = deploy(sim, name, confirmation_required=True)
@@ -127,6 +131,9 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     assert sorted(p.name for p in (tmp_path / "hooks").glob("tasks-*")) == ["tasks-app.sig", "tasks-app.tar", "tasks-fw.bin"]
     assert (tmp_path / "hooks" / "rebooted").exists()
 
+    assert fleet.action("plain", actions["plain"])["status"] == "FINISHED"
+    assert (tmp_path / "plain" / "installed-os").stat().st_size == 200000
+
     assert fleet.action("confirm", actions["confirm"])["status"] == "FINISHED"
     assert fleet.action("wait", actions["wait"])["status"] == "WAIT_FOR_CONFIRMATION"
     assert [e for e in fleet.mutations("wait") if "confirmationBase" in e["path"]] == []
@@ -153,7 +160,7 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     again = fleet.run()
     assert again.rc == 0, failures(again)
     for host in fleet.hosts:
-        expected = ["PUT"] if host in ("full", "hooks", "confirm") else []
+        expected = ["PUT"] if host in ("full", "hooks", "plain", "confirm") else []
         assert [e["method"] for e in fleet.mutations(host)] == expected, host
     # Third run: nothing at all.
     sim.clear_log()
