@@ -49,10 +49,12 @@ class Fleet:
                          "*": "cp {paths} {dir}"},
                      "hawkbit_target_verify_command": "test -f {{ hawkbit_target_download_dir }}/installed-os"}
 
-    def add(self, host, **hostvars):
+    def add(self, host, tenant="DEFAULT", **hostvars):
         name = unique(host)
         self.names[host] = name
-        self.sim.add_device(name, token="tok-" + name)
+        self.sim.add_device(name, token="tok-" + name, tenant=tenant)
+        if tenant != "DEFAULT":
+            hostvars["hawkbit_target_tenant"] = tenant
         self.hosts[host] = dict({"hawkbit_target_controller_id": name, "hawkbit_target_target_token": "tok-" + name,
                                  "hawkbit_target_download_dir": str(self.tmp_path / host)}, **hostvars)
         return name
@@ -73,9 +75,11 @@ class Fleet:
 def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     fleet = Fleet(sim, tmp_path)
     actions = {}
-    for host in ("full", "confirm", "wait", "window", "only", "cancel", "reject", "broken", "idle"):
-        name = fleet.add(host)
-        if host in ("full", "cancel", "reject"):
+    # Another DDI server: no ?c=, no download-http/md5sum links, sha1 only, application/json.
+    requests.post("%s/_sim/tenants/PLAIN" % sim.url, json={"flavor": "plain"}, timeout=10).raise_for_status()
+    for host in ("full", "hooks", "plain", "confirm", "wait", "window", "only", "cancel", "reject", "broken", "idle"):
+        name = fleet.add(host, tenant="PLAIN" if host == "plain" else "DEFAULT")
+        if host in ("full", "hooks", "plain", "cancel", "reject"):
             actions[host] = deploy(sim, name)
         elif host in ("confirm", "wait"):
             actions[host] = deploy(sim, name, confirmation_required=True)
@@ -86,6 +90,18 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
         elif host == "broken":
             actions[host] = deploy(sim, name, chunks=[{"part": "os", "version": "9", "artifacts": [{"filename": "fw.bin", "size": 10}]}])
     fleet.hosts["wait"]["hawkbit_target_confirmation_policy"] = "wait"
+    install_tasks = tmp_path / "install.yml"
+    install_tasks.write_text(
+        "- name: Install {{ hawkbit_target_chunk.part }} {{ hawkbit_target_chunk.version }} of action {{ hawkbit_target_action_id }}\n"
+        "  ansible.builtin.copy:\n    src: \"{{ item }}\"\n    dest: \"{{ hawkbit_target_download_dir }}/tasks-{{ item | basename }}\"\n"
+        "    mode: '0644'\n  loop: \"{{ hawkbit_target_artifact_paths }}\"\n"
+        "- name: Ask for a reboot\n  ansible.builtin.set_fact:\n    hawkbit_target_reboot_required: true\n"
+        "  when: hawkbit_target_chunk.part == 'os'\n")
+    verify_tasks = tmp_path / "verify.yml"
+    verify_tasks.write_text("- name: Check the installed files\n  ansible.builtin.stat:\n"
+                            "    path: \"{{ hawkbit_target_download_dir }}/tasks-fw.bin\"\n  register: installed\n"
+                            "  failed_when: not installed.stat.exists\n")
+    fleet.hosts["hooks"].update(hawkbit_target_install_tasks=str(install_tasks), hawkbit_target_verify_tasks=str(verify_tasks))
     fleet.hosts["broken"]["hawkbit_target_install_commands"] = {"os": "sh -c 'echo flash error 42 >&2; exit 3'"}
     for host in ("cancel", "reject"):
         requests.post("%s/_sim/devices/%s/actions/%s/cancel" % (sim.url, fleet.names[host], actions[host]), timeout=10)
@@ -109,6 +125,14 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     assert (tmp_path / "full" / "app.sig").read_text() == "sig"
     assert not (tmp_path / "full" / (".installing-%s" % actions["full"])).exists()
     assert sim.device(fleet.names["full"])["attributes"] == {"hwRevision": "2"}
+
+    hooks = fleet.action("hooks", actions["hooks"])
+    assert hooks["status"] == "FINISHED" and "after a reboot" in hooks["feedback"][-1]["details"][0]
+    assert sorted(p.name for p in (tmp_path / "hooks").glob("tasks-*")) == ["tasks-app.sig", "tasks-app.tar", "tasks-fw.bin"]
+    assert (tmp_path / "hooks" / "rebooted").exists()
+
+    assert fleet.action("plain", actions["plain"])["status"] == "FINISHED"
+    assert (tmp_path / "plain" / "installed-os").stat().st_size == 200000
 
     assert fleet.action("confirm", actions["confirm"])["status"] == "FINISHED"
     assert fleet.action("wait", actions["wait"])["status"] == "WAIT_FOR_CONFIRMATION"
@@ -136,7 +160,7 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     again = fleet.run()
     assert again.rc == 0, failures(again)
     for host in fleet.hosts:
-        expected = ["PUT"] if host in ("full", "confirm") else []
+        expected = ["PUT"] if host in ("full", "hooks", "plain", "confirm") else []
         assert [e["method"] for e in fleet.mutations(host)] == expected, host
     # Third run: nothing at all.
     sim.clear_log()

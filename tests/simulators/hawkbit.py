@@ -91,6 +91,7 @@ class Artifact:
             self.hashes = {k: v for k, v in self.hashes.items() if k in offered}
         if config.get("corrupt"):
             self.hashes = {k: "0" * len(v) for k, v in self.hashes.items()}
+        self.ignore_range = bool(config.get("ignore_range"))  # a server or CDN without range support
         self.cut_after = config.get("cut_after")
         self.cuts_left = int(config.get("cuts", 1)) if self.cut_after is not None else 0
 
@@ -253,7 +254,7 @@ class HawkbitSimulator(Simulator):
 
     def create_deployment(self, name, config):
         """``{"chunks": [{"part", "name", "version", "metadata": [..], "artifacts": [{"filename", "content"|"size"|"path",
-        "offer_hashes", "corrupt", "cut_after", "cuts"}]}], "download", "update", "maintenance_window", "download_only",
+        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range"}]}], "download", "update", "maintenance_window", "download_only",
         "confirmation_required"}`` -> the action."""
         with self.lock:
             target = self.devices[name]
@@ -727,7 +728,7 @@ class HawkbitSimulator(Simulator):
                    "Content-Disposition": "attachment;filename=%s" % artifact.filename}
         if artifact.hashes.get("sha1"):
             headers["ETag"] = artifact.hashes["sha1"]
-        wanted = request.headers.get("Range")
+        wanted = None if artifact.ignore_range else request.headers.get("Range")
         offset, length, status = 0, size, 200
         if wanted:
             parsed = parse_range(wanted, size)

@@ -141,3 +141,14 @@ def test_unknown_action_fails_clearly(target, params, tmp_path):
     with pytest.raises(TaskError) as caught:
         run_artifact(params(ARTIFACT_SPEC, url, action_id="77", dest=str(tmp_path)))
     assert "not offered" in caught.value.msg
+
+
+def test_a_server_that_ignores_range_gets_a_fresh_download(target, params, tmp_path):
+    simulator, url, cid = target
+    action = deploy(simulator, cid, {"filename": "fw.bin", "content": DATA, "ignore_range": True})
+    (tmp_path / "os").mkdir()
+    (tmp_path / "os" / ".fw.bin.part").write_bytes(DATA[:1000])
+    result = run_artifact(params(ARTIFACT_SPEC, url, action_id=str(action.id), dest=str(tmp_path)))
+    assert (tmp_path / "os" / "fw.bin").read_bytes() == DATA
+    assert result["artifacts"][0]["bytes_downloaded"] == len(DATA)
+    assert [(e["status"], e.get("range")) for e in downloads(simulator)] == [(200, "bytes=1000-"), (200, None)]
