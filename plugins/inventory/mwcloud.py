@@ -116,6 +116,7 @@ cache_connection: ~/.cache/ansible-mwcloud
 """
 
 from ansible.errors import AnsibleParserError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
@@ -187,14 +188,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _selected(self, host_vars):
         for condition in self.get_option("filters"):
-            self.templar.available_variables = host_vars
             try:
-                if not self.templar.evaluate_conditional(condition):
+                if not self._condition_holds(condition, host_vars):
                     return False
             except Exception as exc:  # a broken filter is a configuration error: say which
                 raise AnsibleParserError("Magewell Cloud inventory: filter %r failed for device %s: %s"
                                          % (condition, host_vars[VAR_PREFIX + "serial"], exc)) from None
         return True
+
+    def _condition_holds(self, condition, host_vars):
+        self.templar.available_variables = host_vars
+        if hasattr(self.templar, "evaluate_conditional"):  # ansible-core 2.19 and later
+            return self.templar.evaluate_conditional(condition)
+        result = self._compose(condition, host_vars)
+        return boolean(result, strict=False) if isinstance(result, str) else bool(result)
 
     def _hostname(self, host_vars):
         serial = host_vars[VAR_PREFIX + "serial"]
