@@ -7,7 +7,6 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import os
 import time
 
 from ._common_args import WAIT_ARGS, http_client_from
@@ -15,6 +14,7 @@ from ._encedo import (
     COMPONENTS, ENCEDO_COMMON_ARGS, ENCEDO_MUTUALLY_EXCLUSIVE, EncedoClient, parse_firmware_version,
 )
 from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
+from ._steps import TimedSteps, readable_image
 from ._wait import Poll, wait_until
 
 MAX_FIRMWARE_BYTES = 3 * 1024 * 1024
@@ -88,27 +88,19 @@ def run_info(params, check_mode=False, diff=False):
 # ---------------------------------------------------------------- encedo_upgrade
 def check_image(component, path):
     """Refuse an image the device would drop without an answer; returns its size."""
-    if not os.path.exists(path):
-        raise TaskError("image file %s does not exist" % path)
-    if not os.path.isfile(path):
-        raise TaskError("image path %s is not a file" % path)
-    if not os.access(path, os.R_OK):
-        raise TaskError("image file %s is not readable" % path)
+    size = readable_image(path)
     suffix = IMAGE_SUFFIX[component]
     if not path.endswith(suffix):
         raise TaskError("image file %s does not look like a %s image: a %s image is a %s file (the device stores it as %s)"
                         % (path, component, component, suffix, COMPONENTS[component][1]))
-    size = os.path.getsize(path)
     limit = MAX_FIRMWARE_BYTES if component == "firmware" else MAX_IMAGE_BYTES
     if size > limit:
         raise TaskError("image file %s is %d bytes; a %s image may be at most %d bytes (%d MiB)"
                         % (path, size, component, limit, limit // (1024 * 1024)))
-    if size == 0:
-        raise TaskError("image file %s is empty" % path)
     return size
 
 
-class EncedoUpgrade:
+class EncedoUpgrade(TimedSteps):
     """One run of encedo_upgrade; ``steps`` and ``durations`` feed the result and failure reports."""
 
     def __init__(self, params, check_mode, diff, clock=time.monotonic, sleep=time.sleep):
@@ -128,13 +120,6 @@ class EncedoUpgrade:
     # -------------------------------------------------------------- helpers
     def current(self, device):
         return device["firmware_version"] if self.component == "firmware" else device["uis"]
-
-    def _timed(self, step, func, *args):
-        start = self.clock()
-        try:
-            return func(*args)
-        finally:
-            self.durations[step] = round(self.clock() - start, 3)
 
     def result(self, changed, msg, after, **extra):
         before = self.current(self.device)

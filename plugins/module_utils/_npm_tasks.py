@@ -8,7 +8,6 @@ from __future__ import annotations
 __metaclass__ = type
 
 import hashlib
-import os
 import threading
 import time
 
@@ -18,6 +17,7 @@ from ._http import redact_url
 from ._npm import (
     IMAGE_STATES_FAILED, IMAGE_STATES_IN_PROGRESS, NPM_AUTH_RULES, NPM_COMMON_ARGS, NpmClient,
 )
+from ._steps import TimedSteps, readable_image
 from ._wait import Poll, wait_until
 
 HASH_CHUNK = 1024 * 1024
@@ -142,19 +142,6 @@ class BackgroundHash:
         self._thread.join()
 
 
-def check_source(path):
-    if not os.path.exists(path):
-        raise TaskError("image file %s does not exist" % path)
-    if not os.path.isfile(path):
-        raise TaskError("image path %s is not a file" % path)
-    if not os.access(path, os.R_OK):
-        raise TaskError("image file %s is not readable" % path)
-    size = os.path.getsize(path)
-    if size == 0:
-        raise TaskError("image file %s is empty" % path)
-    return size
-
-
 # ---------------------------------------------------------------- npm_info
 def read_survey(client):
     info = client.info()
@@ -175,7 +162,7 @@ def run_info(params, check_mode=False, diff=False):
 
 
 # ---------------------------------------------------------------- npm_image
-class NpmImage:
+class NpmImage(TimedSteps):
     """One run of npm_image."""
 
     def __init__(self, params, check_mode, diff, clock=time.monotonic, sleep=time.sleep):
@@ -200,13 +187,6 @@ class NpmImage:
             self.client.close()
 
     # -------------------------------------------------------------- results
-    def _timed(self, step, func, *args):
-        start = self.clock()
-        try:
-            return func(*args)
-        finally:
-            self.durations[step] = round(self.clock() - start, 3)
-
     def result(self, changed, msg, image=None, after=None, **extra):
         result = dict(changed=changed, msg=msg, image=image, bytes_sent=self.bytes_sent, durations=self.durations)
         result.update(extra)
@@ -221,7 +201,7 @@ class NpmImage:
     # -------------------------------------------------------------- present
     def present_from_file(self):
         src = self.params["src"]
-        size = check_source(src)
+        size = readable_image(src)
         expected = (self.params["checksum"] or "").lower()
         self.before = self.client.images()
         if not (expected or self.check_mode or self.find_valid()):
@@ -369,7 +349,7 @@ def run_image(params, check_mode=False, diff=False):
 
 
 # ---------------------------------------------------------------- npm_update
-class NpmUpdate:
+class NpmUpdate(TimedSteps):
     """One run of npm_update; ``steps`` and ``durations`` feed the result and failure reports."""
 
     def __init__(self, params, check_mode, diff, clock=time.monotonic, sleep=time.sleep):
@@ -396,13 +376,6 @@ class NpmUpdate:
             self.client.close()
 
     # -------------------------------------------------------------- results
-    def _timed(self, step, func, *args):
-        start = self.clock()
-        try:
-            return func(*args)
-        finally:
-            self.durations[step] = round(self.clock() - start, 3)
-
     def result(self, changed, msg, version, update=None, **extra):
         update = update if update is not None else self.update
         result = dict(changed=changed, msg=msg, previous_version=self.previous, sw_version=version, steps=self.steps,
