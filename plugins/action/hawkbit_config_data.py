@@ -13,4 +13,4 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import In
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.hawkbit_config_data"
     SPEC = CONFIG_DATA_SPEC
-    TASK = staticmethod(run_config_data)
+    TASK = run_config_data

@@ -13,4 +13,4 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import In
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.hawkbit_feedback"
     SPEC = FEEDBACK_SPEC
-    TASK = staticmethod(run_feedback)
+    TASK = run_feedback
