@@ -10,7 +10,7 @@ export ANSIBLE_HOST_KEY_CHECKING := false
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv collection unit integration compat molecule sanity lint bench bench-npm clean
+.PHONY: demo test venv collection unit integration compat molecule sanity lint bench bench-npm bench-hawkbit clean
 
 $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench: venv collection
 
 bench-npm: venv collection
 	$(BIN)/python bench/npm_upload.py
+
+bench-hawkbit: venv collection
+	$(BIN)/python bench/hawkbit_download.py
 
 clean:
 	rm -rf .build tests/output $(VENV) $(COMPAT)
