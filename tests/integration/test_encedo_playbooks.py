@@ -175,3 +175,25 @@ def test_refused_token_costs_no_upload_through_the_playbook(encedo_process, firm
     uploads = encedo_process.log(device=name, methods=("POST",))
     assert [(e["status"], e["body_bytes"]) for e in uploads] == [(401, 0)]
     assert "expired-token" not in run.stdout
+
+
+@pytest.mark.parametrize("component, filename, size, message", [
+    ("firmware", "big.bin", 3 * 1024 * 1024 + 1, "a firmware image may be at most 3145728 bytes (3 MiB)"),
+    ("ui", "big.tar", 16 * 1024 * 1024 + 1, "a ui image may be at most 16777216 bytes (16 MiB)"),
+    ("firmware", "directory.bin", None, "is not a file"),
+])
+def test_image_refusals_send_nothing(encedo_process, tmp_path, component, filename, size, message):
+    name = unique("image")
+    encedo_process.add_device(name)
+    path = tmp_path / filename
+    if size is None:
+        path.mkdir()
+    else:
+        with open(path, "wb") as handle:
+            handle.truncate(size)
+    task = {"url": "%s/%s" % (encedo_process.url, name), "src": str(path), "component": component,
+            "version": "1.3.0", "uis": "x"}
+    play = "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: upgrade\n      fleetops.upgrade.encedo_upgrade: %s\n" % json.dumps(task)
+    result = run_playbook(play, tmp_path=tmp_path).result("upgrade")
+    assert result["failed"] is True and message in result["msg"]
+    assert encedo_process.log(device=name) == []
