@@ -104,6 +104,9 @@ class EncedoClient:
         if token:
             self._use_token(token)
 
+    def close(self):
+        self.http.close()
+
     @property
     def can_authenticate(self):
         return bool(self._passphrase or "Authorization" in self.http.headers)

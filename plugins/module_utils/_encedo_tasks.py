@@ -81,7 +81,7 @@ def run_info(params, check_mode=False, diff=False):
     try:
         device = read_device(client)
     finally:
-        client.http.close()
+        client.close()
     return dict(changed=False, **device)
 
 
@@ -151,7 +151,7 @@ class EncedoUpgrade(TimedSteps):
                 return self.plan(image_size)
             return self.upgrade()
         finally:
-            self.client.http.close()
+            self.client.close()
 
     def refuse_unsupported(self):
         device = self.device

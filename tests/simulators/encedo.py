@@ -364,11 +364,9 @@ class EncedoSimulator(Simulator):
         return json_response(200, {"token": device.issue_token(scope)})
 
     def _check(self, device, request, path):
-        refused = self._upgrade_gate(device, request)
+        refused, kind, staged = self._staged_image(device, request, path)
         if refused:
             return refused
-        kind = path.rsplit("_", 1)[1]
-        staged = device.staged.get(kind)
         if staged is None:
             return SimResponse(404)
         now = time.monotonic()
@@ -385,11 +383,9 @@ class EncedoSimulator(Simulator):
         return SimResponse(200 if staged["verdict"] == "valid" else 406)
 
     def _install(self, device, request, path):
-        refused = self._upgrade_gate(device, request)
+        refused, kind, staged = self._staged_image(device, request, path)
         if refused:
             return refused
-        kind = path.rsplit("_", 1)[1]
-        staged = device.staged.get(kind)
         if staged is None:
             return SimResponse(406)
         if staged["verdict"] != "valid":
@@ -405,10 +401,12 @@ class EncedoSimulator(Simulator):
         device.reboot()
         return SimResponse(200)
 
-    def _upgrade_gate(self, device, request):
+    def _staged_image(self, device, request, path):
+        """(refusal or None, component kind, staged image or None) for check_* and install_*."""
         if device.model == "EPA":
-            return SimResponse(404)
-        return self._authorise(device, request)
+            return SimResponse(404), None, None
+        kind = path.rsplit("_", 1)[1]
+        return self._authorise(device, request), kind, device.staged.get(kind)
 
 
 def _upload_kind(path):
