@@ -19,13 +19,13 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError
+from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 
 
 class InProcessAction(ActionBase):
-    """Subclasses set MODULE (FQCN), SPEC (argument_spec and friends) and TASK (the task function)."""
+    """Subclasses set MODULE (FQCN), SPEC (argument_spec and friends) and TASK (the TaskRun class)."""
 
     MODULE = None
     SPEC = None
@@ -64,11 +64,8 @@ class InProcessAction(ActionBase):
             result = {"failed": True, "msg": "; ".join(validated.error_messages)}
         else:
             params = validated.validated_parameters
-            try:
-                result = type(self).TASK(params, check_mode=bool(self._play_context.check_mode),
-                                         diff=bool(self._play_context.diff))
-            except FleetopsError as exc:
-                result = exc.to_result()
+            result = execute(type(self).TASK, params, check_mode=bool(self._play_context.check_mode),
+                             diff=bool(self._play_context.diff), module=self.MODULE)
             result["invocation"] = {"module_args": params}
         warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
         if warnings:
