@@ -31,7 +31,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, ".build", "collections")]
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # noqa: E402
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import TaskError  # noqa: E402
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, run_artifact  # noqa: E402
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact  # noqa: E402
 
 MIB = 1024 * 1024
 TOKEN = "bench-token"
@@ -111,7 +111,7 @@ def drop_cache_hint(path):
 def cut_download(options):
     """Bytes the module kept after the server cut the transfer (and it was told not to resume)."""
     try:
-        run_artifact(options)
+        HawkbitArtifact(options).run()
     except TaskError as exc:
         return exc.details["bytes_kept"]
     raise SystemExit("the cut download did not fail")
@@ -149,7 +149,7 @@ def main():
             drop_cache_hint(curl_out)
             dest = os.path.join(workdir, "module")
             shutil.rmtree(dest, ignore_errors=True)
-            seconds, result = timed(lambda: run_artifact(params(url, dest, names=["big.bin"])))
+            seconds, result = timed(lambda: HawkbitArtifact(params(url, dest, names=["big.bin"])).run())
             if not result["changed"] or result["artifacts"][0]["bytes_downloaded"] != size:
                 raise SystemExit("hawkbit_artifact did not download the whole file: %s" % result["msg"])
             results["hawkbit_artifact"].append(seconds)
@@ -169,7 +169,7 @@ def main():
 
         dest = os.path.join(workdir, "resume")
         kept = cut_download(params(url, dest, names=["cut.bin"], resume_attempts=0))
-        seconds, result = timed(lambda: run_artifact(params(url, dest, names=["cut.bin"])))
+        seconds, result = timed(lambda: HawkbitArtifact(params(url, dest, names=["cut.bin"])).run())
         item = result["artifacts"][0]
         again = item["bytes_downloaded"] / size
         print("\nresume after a cut at 50 %%: %d bytes kept (%.1f %%), the next run resumed from %s and transferred %d bytes"

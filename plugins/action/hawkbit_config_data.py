@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import CONFIG_DATA_SPEC, run_config_data
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.hawkbit_config_data"
     SPEC = CONFIG_DATA_SPEC
-    TASK = run_config_data
+    TASK = HawkbitConfigData

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import CONFIRMATION_SPEC, run_confirmation
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.hawkbit_confirmation"
     SPEC = CONFIRMATION_SPEC
-    TASK = run_confirmation
+    TASK = HawkbitConfirmation

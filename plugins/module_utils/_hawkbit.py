@@ -19,6 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from ._common_args import CONNECTION_ARGS, http_client_from
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
+from ._redact import redact_url
+from ._task import TaskRun
 
 HAWKBIT_AUTH_ARGS = dict(
     tenant=dict(type="str", default="DEFAULT"),
@@ -27,6 +29,8 @@ HAWKBIT_AUTH_ARGS = dict(
     gateway_token=dict(type="str", no_log=True),
     retries=dict(type="int", default=5),
     backoff=dict(type="float", default=1.0),
+    token_over_http=dict(type="bool", default=False),
+    token_to_other_hosts=dict(type="bool", default=False),
 )
 
 HAWKBIT_COMMON_ARGS = dict(CONNECTION_ARGS, **HAWKBIT_AUTH_ARGS)
@@ -39,6 +43,7 @@ CONFLICT = 409
 GONE = 410
 MAX_BACKOFF = 30.0
 JSON_ACCEPT = {"Accept": "application/hal+json, application/json;q=0.9"}
+MESSAGE_LENGTH = 512
 
 
 def parse_sleep(value, default=300):
@@ -63,6 +68,75 @@ def strongest_hash(hashes):
         if value:
             return name, value.lower()
     return None, None
+
+
+def hawkbit_spec(**options):
+    """Argument spec of a hawkbit_* module: connection + auth + the module's own options."""
+    spec = dict(argument_spec=dict(HAWKBIT_COMMON_ARGS, **options.pop("argument_spec")),
+                mutually_exclusive=list(HAWKBIT_MUTUALLY_EXCLUSIVE) + options.pop("mutually_exclusive", []),
+                required_one_of=list(HAWKBIT_REQUIRED_ONE_OF) + options.pop("required_one_of", []))
+    spec.update(options)
+    return spec
+
+
+class HawkbitRun(TaskRun):
+    """A hawkbit_* module run: ``self.client`` is created on first use and closed by ``close()``.
+
+    ``TRANSPORT``: None for the requests transport; the device-side modules set the stdlib one.
+    """
+
+    TRANSPORT = None
+
+    def __init__(self, params, check_mode=False, diff=False, clock=time.monotonic, sleep=time.sleep):
+        super().__init__(params, check_mode=check_mode, diff=diff, clock=clock, sleep=sleep)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = HawkbitClient.from_params(self.params, sleep=self.sleep, transport=self.TRANSPORT)
+        return self._client
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def describe_artifact(artifact):
+    links = artifact.get("_links") or {}
+    download = links.get("download") or links.get("download-http") or {}
+    md5sum = links.get("md5sum") or links.get("md5sum-http") or {}
+    algorithm = strongest_hash(artifact.get("hashes"))[0]
+    return {"filename": artifact.get("filename"), "size": artifact.get("size"), "hashes": dict(artifact.get("hashes") or {}),
+            "strongest_hash": algorithm, "download_url": download.get("href"), "md5sum_url": md5sum.get("href")}
+
+
+def describe_deployment(body):
+    """The deployment (or confirmation/installed) resource in the shape modules and roles use."""
+    deployment = body.get("deployment") or {}
+    chunks = [{"part": chunk.get("part"), "name": chunk.get("name"), "version": chunk.get("version"),
+               "metadata": {m.get("key"): m.get("value") for m in chunk.get("metadata") or [] if isinstance(m, dict)},
+               "artifacts": [describe_artifact(a) for a in chunk.get("artifacts") or []]}
+              for chunk in deployment.get("chunks") or []]
+    result = {"id": str(body.get("id")) if body.get("id") is not None else None,
+              "download": deployment.get("download"), "update": deployment.get("update"),
+              "maintenance_window": deployment.get("maintenanceWindow"), "chunks": chunks}
+    if body.get("actionHistory"):
+        result["action_history"] = body["actionHistory"]
+    return result
+
+
+def fit_details(details, max_messages):
+    """Messages as the server stores them: split at 512 characters, at most ``max_messages`` pieces."""
+    pieces = []
+    for detail in details or []:
+        text = str(detail)
+        pieces.extend(text[i:i + MESSAGE_LENGTH] for i in range(0, max(len(text), 1), MESSAGE_LENGTH))
+    if len(pieces) > max_messages:
+        dropped = len(pieces) - max_messages + 1
+        pieces = pieces[:max_messages - 1] + ["... %d more message(s) not sent (server quota)" % dropped]
+    return pieces
 
 
 class PollResult:
@@ -100,7 +174,7 @@ class HawkbitClient:
     """One controller (device) of one tenant on a DDI server."""
 
     def __init__(self, http, tenant, controller_id, target_token=None, gateway_token=None,
-                 conflict_retries=5, backoff=1.0, sleep=time.sleep):
+                 conflict_retries=5, backoff=1.0, sleep=time.sleep, token_over_http=False, token_to_other_hosts=False):
         if not controller_id:
             raise FleetopsError("controller_id must not be empty")
         if bool(target_token) == bool(gateway_token):
@@ -115,12 +189,46 @@ class HawkbitClient:
         self.conflict_retries = conflict_retries
         self.backoff = backoff
         self._sleep = sleep
+        server = urlsplit(http.base_url)
+        self.server_scheme, self.server_host = server.scheme, (server.hostname or "").lower()
+        self.token_over_http = token_over_http
+        self.token_to_other_hosts = token_to_other_hosts
+        http.link_guard = self.check_link
 
     @classmethod
-    def from_params(cls, params, sleep=time.sleep):
-        http = http_client_from(params, retries=params["retries"], backoff=params["backoff"], sleep=sleep)
+    def from_params(cls, params, sleep=time.sleep, transport=None):
+        """``transport``: None for the requests transport (controller), or a class taking the same
+        arguments as ``HttpClient`` (``_hawkbit_http.StdlibHttp`` on devices)."""
+        options = dict(retries=params["retries"], backoff=params["backoff"], sleep=sleep)
+        if transport is None:
+            http = http_client_from(params, **options)
+        else:
+            http = transport(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
+                             client_cert=params["client_cert"], client_key=params["client_key"], timeout=params["timeout"],
+                             **options)
         return cls(http, params["tenant"], params["controller_id"], params.get("target_token"), params.get("gateway_token"),
-                   conflict_retries=params["retries"], backoff=params["backoff"], sleep=sleep)
+                   conflict_retries=params["retries"], backoff=params["backoff"], sleep=sleep,
+                   token_over_http=params.get("token_over_http", False),
+                   token_to_other_hosts=params.get("token_to_other_hosts", False))
+
+    def check_link(self, url):
+        """Refuse to send the token where the user did not send it: a plain http:// link of an https://
+        server (token in clear text) or another host than the server's, unless allowed by an option."""
+        if not url.startswith(("http://", "https://")):
+            return
+        parts = urlsplit(url)
+        shown = redact_url(url)
+        if parts.scheme == "http" and self.server_scheme == "https" and not self.token_over_http:
+            raise FleetopsError(
+                "refused to follow %s: the server %s is https:// but this link is plain http://, which would send the %s "
+                "in clear text (set token_over_http=true only if that network is trusted)" % (shown, self.server_host, self.auth_scheme),
+                refused_url=shown)
+        host = (parts.hostname or "").lower()
+        if host != self.server_host and not self.token_to_other_hosts:
+            raise FleetopsError(
+                "refused to follow %s: it points to host %s, not to the server %s, and would receive the %s "
+                "(set token_to_other_hosts=true if that host is yours)" % (shown, host, self.server_host, self.auth_scheme),
+                refused_url=shown)
 
     def close(self):
         self.http.close()
@@ -131,6 +239,7 @@ class HawkbitClient:
 
     def call(self, method, path, json_body=None, expected=(200,), headers=None):
         """One request; 409 is retried with backoff (429 is retried by the transport)."""
+        self.check_link(path)
         headers = dict(JSON_ACCEPT, **(headers or {}))
         for attempt in range(self.conflict_retries + 1):
             response = self.http.request(method, path, json_body=json_body, headers=headers, expected=None)
@@ -153,7 +262,7 @@ class HawkbitClient:
         new_etag = response.headers.get("etag") or etag
         if response.status == 304:
             return PollResult(True, new_etag, None)
-        return PollResult(False, new_etag, response.json())
+        return PollResult(False, new_etag, json_object(response, ("config", "_links"), "a base poll answer"))
 
     def deployment_base(self, href, action_history=None):
         return self._get_action(href, action_history)
@@ -165,12 +274,12 @@ class HawkbitClient:
         return self._get_action(href, action_history)
 
     def cancel_action(self, href):
-        return self.call("GET", href).json()
+        return json_object(self.call("GET", href), ("cancelAction",), "a cancel action")
 
     def _get_action(self, href, action_history):
         if action_history:
             href += ("&" if "?" in href else "?") + "actionHistory=%d" % action_history
-        return self.call("GET", href).json()
+        return json_object(self.call("GET", href), ("deployment",), "an action resource")
 
     def deployment_feedback(self, action_id, status):
         """POST ``deploymentBase/{id}/feedback``; returns "sent" or "gone" (410: the action is closed)."""
@@ -192,7 +301,7 @@ class HawkbitClient:
         return "gone" if response.status == GONE else "sent"
 
     def confirmation_base(self):
-        return self.call("GET", self.url("/confirmationBase")).json()
+        return json_object(self.call("GET", self.url("/confirmationBase")), ("autoConfirm", "_links"), "the confirmation base")
 
     def activate_auto_confirm(self, href=None, initiator=None, remark=None):
         """Returns "sent", or "already" when the server says auto-confirm is already active (409)."""
@@ -208,7 +317,12 @@ class HawkbitClient:
         self.call("PUT", href or self.url("/configData"), json_body={"mode": mode, "data": data}, expected=(200, 201, 204))
 
     def software_module_artifacts(self, module_id):
-        return self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe=""))).json()
+        response = self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe="")))
+        body = response.json()
+        if not isinstance(body, list):
+            raise DeviceApiError("hawkBit DDI: expected a list of artifacts", response.method, response.url, response.status,
+                                 response.content)
+        return body
 
     def download(self, href, fileobj, offset=0, on_chunk=None):
         """Stream an artifact into ``fileobj`` from ``offset`` (Range); returns (status, bytes written).
@@ -216,6 +330,7 @@ class HawkbitClient:
         After asking for a range only 206 is streamed: 200 (the server ignored the range) and 416
         (not satisfiable) come back with nothing written, for the caller to start over; other statuses raise.
         """
+        self.check_link(href)
         headers = {"Range": "bytes=%d-" % offset} if offset else None
         statuses = (206,) if offset else (200,)
         response, written = self.http.download_to(href, fileobj, headers=headers, on_chunk=on_chunk, statuses=statuses)
@@ -227,6 +342,23 @@ class HawkbitClient:
             raise AuthenticationError("the server refused the %s for the artifact download" % self.auth_scheme,
                                       "GET", response.url, 401)
         raise api_error(response)
+
+
+def json_object(response, keys, what):
+    """The JSON object of ``response`` if it has one of ``keys``; a clear error naming the endpoint otherwise.
+
+    A DDI server always sends these keys; an object without any of them (a proxy's or another
+    service's answer) must not be read as "nothing to do".
+    """
+    body = response.json()
+    if not isinstance(body, dict):
+        raise DeviceApiError("hawkBit DDI: expected %s (a JSON object) but got a JSON %s" % (what, type(body).__name__),
+                             response.method, response.url, response.status, response.content)
+    if not any(key in body for key in keys):
+        raise DeviceApiError("hawkBit DDI: expected %s with %s, got none of them (is the URL a DDI server?)"
+                             % (what, " or ".join(repr(k) for k in keys)), response.method, response.url, response.status,
+                             response.content)
+    return body
 
 
 def api_error(response):

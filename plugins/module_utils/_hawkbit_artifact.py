@@ -3,10 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Task logic of hawkbit_artifact: download the artifacts of an action, verified and atomically.
 
+Runs on the device: Python's standard library only (the ``_hawkbit_http`` transport), Python 3.7+.
+A pre-flight checks the download directory and its free space before the first byte.
 A file is downloaded into ``.<name>.part`` next to its final path, hashed while it streams
 (the strongest hash the server offers: sha256, else sha1, else md5) and renamed into place
 only when size and hash match. A broken transfer keeps the ``.part`` file and resumes with
-``Range`` (in the same run, up to ``resume_attempts`` times, and in the next run).
+``Range`` (in the same run, up to ``resume_attempts`` times, and in the next run); 429/5xx
+answers are waited out by the transport first. A TLS handshake failure is not a broken transfer:
+it fails at once and leaves no ``.part`` behind.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ __metaclass__ = type
 
 import hashlib
 import os
+import platform
 import queue
+import shutil
+import sys
 import threading
 import time
 
 from ._errors import DeviceUnreachable, FleetopsError, TaskError
-from ._hawkbit import strongest_hash
-from ._hawkbit_tasks import client_from, describe_deployment, hawkbit_spec
+from ._hawkbit import HawkbitRun, describe_deployment, hawkbit_spec, strongest_hash
+from ._hawkbit_http import StdlibHttp
 
 READ_BLOCK = 4 * 1024 * 1024
 HASH_QUEUE_DEPTH = 64
@@ -100,6 +107,7 @@ ARTIFACT_SPEC = hawkbit_spec(
         names=dict(type="list", elements="str"),
         per_part_dirs=dict(type="bool", default=True),
         resume_attempts=dict(type="int", default=3),
+        preflight_only=dict(type="bool", default=False),
     ),
     mutually_exclusive=[("action_id", "chunks")],
     required_one_of=[("action_id", "chunks")],
@@ -213,6 +221,15 @@ class Transfer:
         offset = self.existing_offset()
         if offset:
             self.resumed_from = offset
+        try:
+            self.transfer(offset)
+        except BaseException:
+            if os.path.isfile(self.part) and os.path.getsize(self.part) == 0:
+                os.unlink(self.part)  # nothing received: nothing to resume from
+            raise
+        self.finish()
+
+    def transfer(self, offset):
         while True:
             self.attempts += 1
             try:
@@ -227,9 +244,8 @@ class Transfer:
                     self.resumed_from = offset
                 continue
             if offset is not None:
-                break
+                return
             offset = self.restart()
-        self.finish()
 
     def fetch(self, offset):
         """Append from ``offset``; returns the final size, or None when the server wants a fresh start."""
@@ -289,46 +305,113 @@ def chunks_of_action(client, action_id):
     raise TaskError("action %s is not offered by the server (open action: %s %s)" % (action_id, kind, open_id or "-"))
 
 
-def run_artifact(params, check_mode=False, diff=False):
-    if params["resume_attempts"] < 0:
-        raise FleetopsError("resume_attempts must be 0 or more")
-    client = client_from(params)
+def preflight(plan, dest):
+    """What the device offers for this download: Python, a writable ``dest``, free space.
+
+    Returns the report; ``lacking`` lists what is missing, each in words a person can act on.
+    Files already in place (right size) need no space; a ``.part`` left behind needs only the rest.
+    """
+    needed = 0
+    for _chunk, artifact, path in plan:
+        size = artifact.get("size") or 0
+        if os.path.isfile(path) and os.path.getsize(path) == size:
+            continue
+        part = part_path(path)
+        needed += max(0, size - (os.path.getsize(part) if os.path.isfile(part) else 0))
+    existing = dest
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    lacking = []
+    if existing != dest or not os.path.isdir(dest):
+        if not os.path.isdir(existing):
+            lacking.append("%s is not a directory (dest must be a directory or a path that can be created)" % existing)
+    writable = os.path.isdir(existing) and os.access(existing, os.W_OK | os.X_OK)
+    if os.path.isdir(existing) and not writable:
+        lacking.append("%s is not writable for user %s" % (existing, current_user()))
+    free = shutil.disk_usage(existing).free if os.path.isdir(existing) else 0
+    # keep a margin: the .part and the directory entries, and a device that still has to run
+    margin = min(64 * 1024 * 1024, needed // 20)
+    if os.path.isdir(existing) and free < needed + margin:
+        lacking.append("%s has %d bytes free, the artifacts need %d (plus a margin of %d)" % (existing, free, needed, margin))
+    return {"python": platform.python_version(), "python_executable": sys.executable, "dest": dest,
+            "checked_dir": existing, "writable": writable, "free_bytes": free, "needed_bytes": needed, "lacking": lacking}
+
+
+def current_user():
     try:
-        chunks = params["chunks"] if params["chunks"] is not None else chunks_of_action(client, params["action_id"])
-        plan = plan_files(chunks, params["dest"], params["parts"], params["names"], params["per_part_dirs"])
-        results = [fetch_one(client, chunk, artifact, path, params, check_mode) for chunk, artifact, path in plan]
-    finally:
-        client.close()
-    changed = any(r["changed"] for r in results)
-    result = {"changed": changed, "artifacts": results, "bytes_downloaded": sum(r["bytes_downloaded"] for r in results),
-              "paths": {}}
-    for item in results:
-        result["paths"].setdefault(item["part"], []).append(item["path"])
-    todo = [r["filename"] for r in results if r["changed"]]
-    if not plan:
-        result["msg"] = "no artifact matches the selection"
-    elif not todo:
-        result["msg"] = "all %d artifact(s) already in place and verified" % len(results)
-    else:
-        result["msg"] = "%s %d artifact(s): %s" % ("would download" if check_mode else "downloaded and verified", len(todo), ", ".join(todo))
-    if diff:
-        result["diff"] = {"before": {"present": sorted(r["path"] for r in results if not r["changed"])},
-                          "after": {"present": sorted(r["path"] for r in results)}}
-    return result
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
 
 
-def fetch_one(client, chunk, artifact, path, params, check_mode):
-    item = {"part": chunk.get("part"), "version": chunk.get("version"), "filename": artifact["filename"], "path": path,
-            "size": artifact.get("size"), "hash_algorithm": strongest_hash(artifact.get("hashes"))[0],
-            "changed": False, "bytes_downloaded": 0, "resumed_from": None, "seconds": 0.0}
-    new_hasher(artifact)
-    if already_there(path, artifact):
+class HawkbitArtifact(HawkbitRun):
+    """Runs where the task runs; on a device it needs nothing but Python's standard library."""
+
+    TRANSPORT = StdlibHttp
+
+    def run(self):
+        params = self.params
+        if params["resume_attempts"] < 0:
+            raise FleetopsError("resume_attempts must be 0 or more")
+        with self.step("plan"):
+            if params["chunks"] is not None:
+                chunks = params["chunks"]
+            else:
+                chunks = chunks_of_action(self.client, params["action_id"])
+            plan = plan_files(chunks, params["dest"], params["parts"], params["names"], params["per_part_dirs"])
+        with self.step("preflight"):
+            checked = preflight(plan, params["dest"])
+        if checked["lacking"]:
+            raise TaskError("pre-flight on the device failed, nothing was downloaded or reported: %s" % "; ".join(checked["lacking"]),
+                            preflight=checked)
+        if params["preflight_only"]:
+            return {"changed": False, "preflight": checked, "artifacts": [], "bytes_downloaded": 0, "paths": {},
+                    "durations": dict(self.durations),
+                    "msg": "pre-flight passed: Python %s, %s writable, %d bytes free for %d needed"
+                           % (checked["python"], checked["checked_dir"], checked["free_bytes"], checked["needed_bytes"])}
+        results = []
+        with self.step("download"):
+            for chunk, artifact, path in plan:
+                results.append(self.fetch_one(chunk, artifact, path))
+                if results[-1]["changed"] and not self.check_mode:
+                    self.steps.append("downloaded %s" % artifact["filename"])
+        return self.summary(plan, results, checked)
+
+    def summary(self, plan, results, checked):
+        changed = any(r["changed"] for r in results)
+        result = {"changed": changed, "artifacts": results, "bytes_downloaded": sum(r["bytes_downloaded"] for r in results),
+                  "paths": {}, "preflight": checked, "steps": list(self.steps), "durations": dict(self.durations)}
+        for item in results:
+            result["paths"].setdefault(item["part"], []).append(item["path"])
+        todo = [r["filename"] for r in results if r["changed"]]
+        if not plan:
+            result["msg"] = "no artifact matches the selection"
+        elif not todo:
+            result["msg"] = "all %d artifact(s) already in place and verified" % len(results)
+        else:
+            result["msg"] = "%s %d artifact(s): %s" % ("would download" if self.check_mode else "downloaded and verified",
+                                                       len(todo), ", ".join(todo))
+        if self.diff:
+            result["diff"] = {"before": {"present": sorted(r["path"] for r in results if not r["changed"])},
+                              "after": {"present": sorted(r["path"] for r in results)}}
+        return result
+
+    def fetch_one(self, chunk, artifact, path):
+        item = {"part": chunk.get("part"), "version": chunk.get("version"), "filename": artifact["filename"], "path": path,
+                "size": artifact.get("size"), "hash_algorithm": strongest_hash(artifact.get("hashes"))[0],
+                "changed": False, "bytes_downloaded": 0, "resumed_from": None, "seconds": 0.0}
+        new_hasher(artifact)
+        if already_there(path, artifact):
+            return item
+        item["changed"] = True
+        if self.check_mode:
+            return item
+        started = self.clock()
+        transfer = Transfer(self.client, artifact, path, self.params["resume_attempts"])
+        transfer.run()
+        item.update(bytes_downloaded=transfer.received, resumed_from=transfer.resumed_from, seconds=round(self.clock() - started, 3))
         return item
-    item["changed"] = True
-    if check_mode:
-        return item
-    started = time.monotonic()
-    transfer = Transfer(client, artifact, path, params["resume_attempts"])
-    transfer.run()
-    item.update(bytes_downloaded=transfer.received, resumed_from=transfer.resumed_from, seconds=round(time.monotonic() - started, 3))
-    return item

@@ -130,12 +130,12 @@ paths:
   type: dict
   sample: {"os": ["/var/lib/updates/os/firmware.bin"]}
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, run_artifact
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(ARTIFACT_SPEC, run_artifact)
+    run_module(ARTIFACT_SPEC, HawkbitArtifact, required_libs=())  # standard library only: runs on devices
 
 
 if __name__ == "__main__":

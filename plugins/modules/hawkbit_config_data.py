@@ -65,12 +65,12 @@ data:
   returned: when the server asked or only_when_requested is false
   type: dict
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import CONFIG_DATA_SPEC, run_config_data
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(CONFIG_DATA_SPEC, run_config_data)
+    run_module(CONFIG_DATA_SPEC, HawkbitConfigData)
 
 
 if __name__ == "__main__":

@@ -80,12 +80,12 @@ action_state:
   returned: when confirmation was given
   type: str
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import CONFIRMATION_SPEC, run_confirmation
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(CONFIRMATION_SPEC, run_confirmation)
+    run_module(CONFIRMATION_SPEC, HawkbitConfirmation)
 
 
 if __name__ == "__main__":

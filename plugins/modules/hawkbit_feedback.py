@@ -114,12 +114,12 @@ feedback:
   type: dict
   sample: {"execution": "closed", "result": {"finished": "success"}, "details": ["installed 2.0"]}
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import FEEDBACK_SPEC, run_feedback
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(FEEDBACK_SPEC, run_feedback)
+    run_module(FEEDBACK_SPEC, HawkbitFeedback)
 
 
 if __name__ == "__main__":

@@ -138,12 +138,12 @@ waited:
   type: float
 """
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import POLL_SPEC, run_poll
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(POLL_SPEC, run_poll)
+    run_module(POLL_SPEC, HawkbitPoll)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,22 @@
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError, TaskError
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks import (
-    CONFIG_DATA_SPEC, CONFIRMATION_SPEC, FEEDBACK_SPEC, POLL_SPEC, fit_details, run_config_data, run_confirmation, run_feedback,
-    run_poll)
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit import fit_details
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 
 MUTATING = ("POST", "PUT", "DELETE", "PATCH")
+
+
+def run(task, params, check_mode=False, diff=False):
+    """One TaskRun as execute() runs it, but raising its FleetopsError (tests assert on them)."""
+    instance = task(params, check_mode=check_mode, diff=diff)
+    try:
+        return instance.run()
+    finally:
+        instance.close()
 
 
 def mutations(simulator):
@@ -16,10 +27,10 @@ def mutations(simulator):
 
 def test_poll_without_action(target, params):
     simulator, url = target[:2]
-    result = run_poll(params(POLL_SPEC, url))
+    result = run(HawkbitPoll, params(POLL_SPEC, url))
     assert result["action"] == {"type": "none", "id": None, "url": None}
     assert result["config_data_requested"] is True and result["changed"] is False and result["sleep"] == 300
-    again = run_poll(params(POLL_SPEC, url, etag=result["etag"]))
+    again = run(HawkbitPoll, params(POLL_SPEC, url, etag=result["etag"]))
     assert again["not_modified"] is True and again["action"] is None
 
 
@@ -28,7 +39,7 @@ def test_poll_describes_a_deployment(target, params):
     action = simulator.create_deployment(cid, {"maintenance_window": "unavailable", "chunks": [
         {"part": "os", "version": "2.0", "metadata": [{"key": "k", "value": "v"}],
          "artifacts": [{"filename": "fw.bin", "content": "x", "offer_hashes": ["md5", "sha1"]}]}]})
-    result = run_poll(params(POLL_SPEC, url, action_history=5))
+    result = run(HawkbitPoll, params(POLL_SPEC, url, action_history=5))
     assert result["action"]["type"] == "deployment" and result["action"]["id"] == str(action.id)
     deployment = result["deployment"]
     assert (deployment["download"], deployment["update"], deployment["maintenance_window"]) == ("forced", "skip", "unavailable")
@@ -41,10 +52,10 @@ def test_poll_describes_a_deployment(target, params):
 def test_poll_cancel_and_confirmation(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {"confirmation_required": True})
-    result = run_poll(params(POLL_SPEC, url))
+    result = run(HawkbitPoll, params(POLL_SPEC, url))
     assert result["action"]["type"] == "confirmation" and result["deployment"]["id"] == str(action.id)
     simulator.cancel_action(cid, action.id)
-    result = run_poll(params(POLL_SPEC, url))
+    result = run(HawkbitPoll, params(POLL_SPEC, url))
     assert result["action"]["type"] == "cancel" and result["cancel"] == {"stop_id": str(action.id)}
 
 
@@ -52,14 +63,12 @@ def test_poll_waits_with_the_servers_sleep(target, params, monkeypatch):
     simulator, url, cid = target
     simulator.devices[cid].sleep = "00:00:01"
     pauses = []
-    import ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_tasks as tasks
 
     def fake_sleep(seconds):
         pauses.append(seconds)
         if len(pauses) == 2:
             simulator.create_deployment(cid, {})
-    monkeypatch.setattr(tasks.time, "sleep", fake_sleep)
-    result = run_poll(params(POLL_SPEC, url, wait_for_action=True, wait_timeout=60))
+    result = HawkbitPoll(params(POLL_SPEC, url, wait_for_action=True, wait_timeout=60), sleep=fake_sleep).run()
     assert result["action"]["type"] == "deployment" and pauses == [1, 1]
 
 
@@ -73,87 +82,87 @@ def test_feedback_closing_then_410_is_unchanged(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {})
     options = dict(action_id=str(action.id), execution="closed", finished="success", details=["done"], progress={"cnt": 1, "of": 1})
-    first = run_feedback(params(FEEDBACK_SPEC, url, **options))
+    first = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, **options))
     assert first["changed"] is True and first["action_closed"] is True
     assert simulator.devices[cid].actions[action.id].status == "FINISHED"
-    second = run_feedback(params(FEEDBACK_SPEC, url, **options))
+    second = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, **options))
     assert second["changed"] is False and "already closed" in second["msg"]
     with pytest.raises(TaskError) as caught:
-        run_feedback(params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="proceeding"))
+        run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="proceeding"))
     assert caught.value.details["action_closed"] is True
 
 
 def test_feedback_check_mode_sends_nothing(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {})
-    predicted = run_feedback(params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="closed", finished="success"), check_mode=True)
+    predicted = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="closed", finished="success"), check_mode=True)
     assert predicted["changed"] is True and mutations(simulator) == []
-    other = run_feedback(params(FEEDBACK_SPEC, url, action_id="999", execution="closed", finished="success"), check_mode=True)
+    other = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id="999", execution="closed", finished="success"), check_mode=True)
     assert other["changed"] is False and mutations(simulator) == []
     with pytest.raises(FleetopsError):
-        run_feedback(params(FEEDBACK_SPEC, url, action_id="1", execution="closed", max_details=80))
+        run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id="1", execution="closed", max_details=80))
 
 
 def test_cancel_feedback(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {})
     simulator.cancel_action(cid, action.id)
-    result = run_feedback(params(FEEDBACK_SPEC, url, action_id=str(action.id), kind="cancel", execution="closed", finished="success"))
+    result = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), kind="cancel", execution="closed", finished="success"))
     assert result["changed"] and simulator.devices[cid].actions[action.id].status == "CANCELED"
 
 
 def test_auto_confirm_is_idempotent(target, params):
     simulator, url, cid = target
     on = params(CONFIRMATION_SPEC, url, auto_confirm=True, remark="ok")
-    assert run_confirmation(on, check_mode=True)["changed"] is True and mutations(simulator) == []
-    first = run_confirmation(on, diff=True)
+    assert run(HawkbitConfirmation, on, check_mode=True)["changed"] is True and mutations(simulator) == []
+    first = run(HawkbitConfirmation, on, diff=True)
     assert first["changed"] and first["diff"] == {"before": {"auto_confirm": False}, "after": {"auto_confirm": True}}
     assert simulator.devices[cid].auto_confirm["remark"] == "ok"
-    assert run_confirmation(on)["changed"] is False
+    assert run(HawkbitConfirmation, on)["changed"] is False
     off = params(CONFIRMATION_SPEC, url, auto_confirm=False)
-    assert run_confirmation(off)["changed"] is True and run_confirmation(off)["changed"] is False
+    assert run(HawkbitConfirmation, off)["changed"] is True and run(HawkbitConfirmation, off)["changed"] is False
 
 
 def test_confirm_a_waiting_action(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {"confirmation_required": True})
     confirm = params(CONFIRMATION_SPEC, url, action_id=str(action.id), confirmation="confirmed")
-    assert run_confirmation(confirm, check_mode=True)["changed"] is True and mutations(simulator) == []
-    result = run_confirmation(confirm)
+    assert run(HawkbitConfirmation, confirm, check_mode=True)["changed"] is True and mutations(simulator) == []
+    result = run(HawkbitConfirmation, confirm)
     assert result["changed"] and result["action_state"] == "running"
-    again = run_confirmation(confirm)
+    again = run(HawkbitConfirmation, confirm)
     assert again["changed"] is False and "already confirmed" in again["msg"]
     with pytest.raises(TaskError):
-        run_confirmation(params(CONFIRMATION_SPEC, url, action_id=str(action.id), confirmation="denied"))
+        run(HawkbitConfirmation, params(CONFIRMATION_SPEC, url, action_id=str(action.id), confirmation="denied"))
 
 
 def test_deny_keeps_the_action_waiting(target, params):
     simulator, url, cid = target
     action = simulator.create_deployment(cid, {"confirmation_required": True})
-    result = run_confirmation(params(CONFIRMATION_SPEC, url, action_id=str(action.id), confirmation="denied", details=["not now"]))
+    result = run(HawkbitConfirmation, params(CONFIRMATION_SPEC, url, action_id=str(action.id), confirmation="denied", details=["not now"]))
     assert result["changed"] and result["action_state"] == "waiting"
     assert simulator.devices[cid].actions[action.id].status == "WAIT_FOR_CONFIRMATION"
-    gone = run_confirmation(params(CONFIRMATION_SPEC, url, action_id="999", confirmation="confirmed"))
+    gone = run(HawkbitConfirmation, params(CONFIRMATION_SPEC, url, action_id="999", confirmation="confirmed"))
     assert gone["changed"] is False and gone["action_state"] == "not open"
 
 
 def test_config_data_only_when_requested(target, params):
     simulator, url, cid = target
     options = dict(data={"hw": 2, "serial": "A1"})
-    check = run_config_data(params(CONFIG_DATA_SPEC, url, **options), check_mode=True, diff=True)
+    check = run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, **options), check_mode=True, diff=True)
     assert check["changed"] and check["sent"] is False and mutations(simulator) == []
-    first = run_config_data(params(CONFIG_DATA_SPEC, url, **options))
+    first = run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, **options))
     assert first["changed"] and simulator.devices[cid].attributes == {"hw": "2", "serial": "A1"}
-    second = run_config_data(params(CONFIG_DATA_SPEC, url, **options))
+    second = run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, **options))
     assert second["changed"] is False and second["requested"] is False
-    forced = run_config_data(params(CONFIG_DATA_SPEC, url, mode="remove", only_when_requested=False, data={"hw": None}))
+    forced = run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, mode="remove", only_when_requested=False, data={"hw": None}))
     assert forced["changed"] and simulator.devices[cid].attributes == {"serial": "A1"}
 
 
 def test_config_data_limits_fail_before_sending(target, params):
     simulator, url = target[:2]
     with pytest.raises(FleetopsError):
-        run_config_data(params(CONFIG_DATA_SPEC, url, data={"k": "v" * 129}))
+        run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, data={"k": "v" * 129}))
     with pytest.raises(FleetopsError):
-        run_config_data(params(CONFIG_DATA_SPEC, url, data={str(i): "v" for i in range(101)}))
+        run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, data={str(i): "v" for i in range(101)}))
     assert simulator.requests_for() == []
