@@ -363,6 +363,8 @@ class HawkbitArtifact(HawkbitRun):
             else:
                 chunks = chunks_of_action(self.client, params["action_id"])
             plan = plan_files(chunks, params["dest"], params["parts"], params["names"], params["per_part_dirs"])
+            for _chunk, artifact, _path in plan:
+                self.client.check_link(artifact["download_url"])
         with self.step("preflight"):
             checked = preflight(plan, params["dest"])
         if checked["lacking"]:

@@ -104,8 +104,9 @@ def describe_socket_error(exc):
 
 
 def tls_reason(exc):
-    reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
-    return str(reason)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "certificate verify failed: %s" % (exc.verify_message or exc.reason)
+    return str(getattr(exc, "reason", None) or exc)
 
 
 class StdlibHttp:

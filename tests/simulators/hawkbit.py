@@ -380,8 +380,10 @@ class HawkbitSimulator(Simulator):
                     return DROP
                 if fault.get("status", 429) == 429:
                     return empty(429, **headers)
-                return error_body(fault["status"], "hawkbit.server.error.injected", "injected fault",
-                                  "org.eclipse.hawkbit.repository.exception.ConcurrentModificationException")
+                response = error_body(fault["status"], "hawkbit.server.error.injected", "injected fault",
+                                      "org.eclipse.hawkbit.repository.exception.ConcurrentModificationException")
+                response.headers.update(headers)
+                return response
         return None
 
     def authorize(self, request, tenant_name, controller_id):
@@ -429,7 +431,8 @@ class HawkbitSimulator(Simulator):
     # ------------------------------------------------------------ helpers
     def base_url(self, request, target):
         host = request.headers.get("Host")
-        return "http://%s/%s/controller/v1/%s" % (host, quote(target.tenant, safe=""), quote(target.controller_id, safe=""))
+        scheme = getattr(request.handler.server, "scheme", "http")
+        return "%s://%s/%s/controller/v1/%s" % (scheme, host, quote(target.tenant, safe=""), quote(target.controller_id, safe=""))
 
     def flavor(self, target):
         return self.tenants[target.tenant].get("flavor", "hawkbit")
