@@ -43,6 +43,19 @@ options:
       - First pause in seconds between retries; doubles with every retry.
     type: float
     default: 1.0
+  token_over_http:
+    description:
+      - Allow sending the token to a plain C(http://) link (artifact download, redirect or action link) when O(url) is C(https://).
+      - By default such a link is refused before any request, because the token would travel in clear text.
+      - A plain C(http://) O(url) is the user's own choice and needs no option.
+    type: bool
+    default: false
+  token_to_other_hosts:
+    description:
+      - Allow sending the token to links (artifact downloads, redirects, action links) on another host than the one in O(url).
+      - By default such a link is refused before any request; set this only when that host is yours (a download mirror).
+    type: bool
+    default: false
 notes:
   - Works with any server that speaks the DDI API, not only Eclipse hawkBit; links are followed as the server gives them.
   - Certificate authentication is done by a reverse proxy in front of the server; use O(client_cert) and O(client_key) for it.

@@ -20,8 +20,16 @@ description:
     in a later run from the C(.part) file left behind.
   - An artifact or part name that would leave O(dest) (path separators, C(..)) is refused before anything is downloaded.
   - Idempotent - a file already in place with the right size and hash is not downloaded again (C(changed=false)).
-  - Runs where the task runs - on the controller in-process, or on the device itself over SSH (the module then needs
-    Python and C(requests) there).
+  - Runs where the task runs - on the controller in-process, or on the device itself over SSH. On the device it needs
+    nothing but Python 3.7 or later and its standard library (no C(requests)).
+  - A pre-flight runs before the first byte is fetched - O(dest) (or the directory it will be created in) must be a writable
+    directory with enough free space for the artifacts still missing (plus a small margin). When it fails nothing is
+    downloaded and the message says exactly what the device lacks. O(preflight_only) runs only this check.
+  - Answers 429 (rate limit) and 502/503/504 are waited out (C(Retry-After) honoured, at most 60 seconds per wait,
+    O(retries) times) before the download goes on; a transfer cut midway resumes with C(Range).
+  - A TLS failure (for example an unknown certificate) fails at once with the reason and leaves no partial file.
+  - Links to plain C(http://) from an C(https://) server, or to another host, are refused before any request unless
+    O(token_over_http) or O(token_to_other_hosts) allow them.
 options:
   action_id:
     description:
@@ -55,6 +63,12 @@ options:
     description: How often a broken transfer is resumed within one run.
     type: int
     default: 3
+  preflight_only:
+    description:
+      - Only run the pre-flight (Python, O(dest) writable, free space) and download nothing. Fails with what the device
+        lacks; RV(preflight) says what was found.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - fleetops.upgrade.connection
   - fleetops.upgrade.hawkbit_auth
@@ -124,6 +138,45 @@ bytes_downloaded:
   description: Bytes received in this run over all artifacts.
   returned: always
   type: int
+preflight:
+  description: What the pre-flight found on the host that runs the module.
+  returned: always
+  type: dict
+  contains:
+    python:
+      description: Python version.
+      type: str
+    python_executable:
+      description: Python interpreter path.
+      type: str
+    dest:
+      description: The download directory.
+      type: str
+    checked_dir:
+      description: The directory checked (O(dest), or its nearest existing parent if it is still to be created).
+      type: str
+    writable:
+      description: Whether that directory is writable.
+      type: bool
+    free_bytes:
+      description: Free bytes there.
+      type: int
+    needed_bytes:
+      description: Bytes still to download.
+      type: int
+    lacking:
+      description: What the device lacks, one sentence each; empty when the pre-flight passed.
+      type: list
+      elements: str
+steps:
+  description: What was done, in order (one entry per downloaded file).
+  returned: always
+  type: list
+  elements: str
+durations:
+  description: Seconds per step (plan, preflight, download).
+  returned: always
+  type: dict
 paths:
   description: Final paths grouped by chunk part.
   returned: always

@@ -64,6 +64,19 @@ data:
   description: The attributes (as strings) that were or would be sent.
   returned: when the server asked or only_when_requested is false
   type: dict
+steps:
+  description: What was changed.
+  returned: when sent
+  type: list
+  elements: str
+durations:
+  description: Seconds per step.
+  returned: always
+  type: dict
+device_state:
+  description: What the server keeps after sending, for example C(2 attribute(s) stored (merge)).
+  returned: when sent
+  type: str
 """
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

@@ -79,6 +79,19 @@ action_state:
   description: V(waiting), V(running) or V(not open) - the action's state after the task (before it in check mode).
   returned: when confirmation was given
   type: str
+steps:
+  description: What was changed, in order.
+  returned: always
+  type: list
+  elements: str
+durations:
+  description: Seconds per step.
+  returned: always
+  type: dict
+device_state:
+  description: What the server keeps after a change, for example C(action 12 running) or C(auto-confirm on).
+  returned: when something was changed
+  type: str
 """
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

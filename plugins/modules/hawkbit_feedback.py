@@ -105,9 +105,25 @@ EXAMPLES = r"""
 
 RETURN = r"""
 action_closed:
-  description: The action is closed on the server after this feedback (or already was).
+  description:
+    - The action is closed on the server after this feedback (or already was).
+    - After V(downloaded) the module asks the server, because V(downloaded) closes a download-only action (download
+      forced, update skipped, no maintenance window); in check mode it is predicted from the deployment.
   returned: always
   type: bool
+device_state:
+  description: The action as the server now keeps it, for example C(deployment action 12 closed).
+  returned: when the feedback was sent
+  type: str
+steps:
+  description: What was done.
+  returned: always
+  type: list
+  elements: str
+durations:
+  description: Seconds per step.
+  returned: always
+  type: dict
 feedback:
   description: The status object sent (or that would be sent in check mode).
   returned: always

@@ -136,6 +136,10 @@ waited:
   description: Seconds waited with O(wait_for_action).
   returned: when wait_for_action
   type: float
+durations:
+  description: Seconds per step (C(poll)).
+  returned: always
+  type: dict
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
