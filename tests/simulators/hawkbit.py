@@ -91,6 +91,7 @@ class Artifact:
             self.hashes = {k: v for k, v in self.hashes.items() if k in offered}
         if config.get("corrupt"):
             self.hashes = {k: "0" * len(v) for k, v in self.hashes.items()}
+        self.announced_size = int(config.get("announce_size", self.size))  # what the server claims (pre-flight tests)
         self.ignore_range = bool(config.get("ignore_range"))  # a server or CDN without range support
         self.cut_after = config.get("cut_after")
         self.cuts_left = int(config.get("cuts", 1)) if self.cut_after is not None else 0
@@ -254,7 +255,7 @@ class HawkbitSimulator(Simulator):
 
     def create_deployment(self, name, config):
         """``{"chunks": [{"part", "name", "version", "metadata": [..], "artifacts": [{"filename", "content"|"size"|"path",
-        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range"}]}], "download", "update", "maintenance_window", "download_only",
+        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range", "announce_size"}]}], "download", "update", "maintenance_window", "download_only",
         "confirmation_required"}`` -> the action."""
         with self.lock:
             target = self.devices[name]
@@ -522,7 +523,7 @@ class HawkbitSimulator(Simulator):
         else:
             links = {"download": {"href": url}}
             hashes = {k: v for k, v in artifact.hashes.items() if k == "sha1"} or dict(artifact.hashes)
-        return {"filename": artifact.filename, "hashes": hashes, "size": artifact.size, "_links": links}
+        return {"filename": artifact.filename, "hashes": hashes, "size": artifact.announced_size, "_links": links}
 
     def get_deployment(self, request, target, action):
         if action.status in ("CANCELING", "CANCELED", "WAIT_FOR_CONFIRMATION"):
