@@ -127,6 +127,20 @@ def describe_deployment(body):
     return result
 
 
+def chunks_version(chunks):
+    """What a set of chunks installs, as a report shows it: ``firmware 2.0, app 5.1`` (None without chunks)."""
+    named = ["%s %s" % (chunk.get("name") or chunk.get("part"), chunk.get("version")) for chunk in chunks or []]
+    return ", ".join(named) or None
+
+
+def installed_version(client, poll):
+    """The version of the last finished action (installedBase) the server records, or None."""
+    href = poll.href("installedBase")
+    if not href:
+        return None
+    return chunks_version(describe_deployment(client.installed_base(href))["chunks"])
+
+
 def fit_details(details, max_messages):
     """Messages as the server stores them: split at 512 characters, at most ``max_messages`` pieces."""
     pieces = []

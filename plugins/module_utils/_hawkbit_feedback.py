@@ -8,7 +8,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ._errors import FleetopsError, TaskError
-from ._hawkbit import HawkbitRun, fit_details, hawkbit_spec
+from ._hawkbit import HawkbitRun, fit_details, hawkbit_spec, installed_version
 
 EXECUTIONS = ("closed", "proceeding", "download", "downloaded", "canceled", "scheduled", "rejected", "resumed")
 
@@ -38,8 +38,13 @@ def feedback_status(params):
 
 
 class HawkbitFeedback(HawkbitRun):
+    """A closing deployment feedback also reads what the server records as installed before and after
+    (``previous_version``, ``version``), for the fleet report."""
+
+    versions = None
 
     def run(self):
+        self.versions = {}
         params = self.params
         if not 1 <= params["max_details"] <= 50:
             raise FleetopsError("max_details must be between 1 and 50 (the server keeps at most 50 messages per status)")
@@ -48,10 +53,17 @@ class HawkbitFeedback(HawkbitRun):
         if self.check_mode:
             with self.step("predict"):
                 return self.predict(status)
+        closing = execution == "closed"
+        report = closing and kind == "deployment"
+        if report:
+            with self.step("poll"):
+                self.versions["previous_version"] = installed_version(self.client, self.client.base_poll())
         send = self.client.cancel_feedback if kind == "cancel" else self.client.deployment_feedback
         with self.step("feedback", done="feedback sent"):
             outcome = send(action_id, status)
-        closing = execution == "closed"
+        if report:
+            with self.step("poll"):
+                self.versions["version"] = installed_version(self.client, self.client.base_poll())
         if outcome == "gone":
             self.device_state = "%s action %s closed" % (kind, action_id)
             if not closing:
@@ -68,8 +80,17 @@ class HawkbitFeedback(HawkbitRun):
             execution, params["finished"], kind, action_id, "; the action is now closed" if action_closed and not closing else ""))
 
     def result(self, changed, action_closed, status, msg):
-        return {"changed": changed, "action_closed": action_closed, "feedback": status, "msg": msg,
-                "steps": list(self.steps), "durations": dict(self.durations), "device_state": self.device_state}
+        result = {"changed": changed, "action_closed": action_closed, "feedback": status, "msg": msg,
+                  "steps": list(self.steps), "durations": dict(self.durations), "device_state": self.device_state}
+        if self.versions:
+            result.update(self.versions, component="distribution set")
+        return result
+
+    def failure_details(self):
+        details = super().failure_details()
+        if self.versions:
+            details.update(self.versions, component="distribution set")
+        return details
 
     def still_open(self, action_id):
         open_id = self.client.base_poll().open_action()[1]

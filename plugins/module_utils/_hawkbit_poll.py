@@ -8,7 +8,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ._errors import FleetopsError
-from ._hawkbit import HawkbitRun, action_id_from_href, describe_deployment, hawkbit_spec
+from ._hawkbit import HawkbitRun, action_id_from_href, chunks_version, describe_deployment, hawkbit_spec, installed_version
 from ._wait import Poll, wait_until
 
 POLL_SPEC = hawkbit_spec(argument_spec=dict(
@@ -35,6 +35,10 @@ def read_poll(client, poll, action_history=0):
     elif kind == "cancel":
         body = client.cancel_action(href)
         result["cancel"] = {"stop_id": str((body.get("cancelAction") or {}).get("stopId", action_id))}
+    result["component"] = "distribution set"
+    result["previous_version"] = installed_version(client, poll)
+    offered = chunks_version((result["deployment"] or {}).get("chunks"))
+    result["version"] = offered if offered else result["previous_version"]
     return result
 
 
@@ -56,11 +60,12 @@ class HawkbitPoll(HawkbitRun):
                         "durations": dict(self.durations),
                         "msg": "nothing changed on the server since ETag %s" % poll.etag}
             result = read_poll(self.client, poll, params["action_history"])
-        result["changed"] = False
+        action = result["action"]
+        # read-only; in check mode "changed" says whether a role run would act on the open action (fleet pre-flight)
+        result["changed"] = self.check_mode and action["type"] in ("deployment", "cancel", "confirmation")
         result["durations"] = dict(self.durations)
         if waited is not None:
             result["waited"] = waited
-        action = result["action"]
         result["msg"] = "no open action" if action["type"] == "none" else "open %s action %s" % (action["type"], action["id"])
         return result
 

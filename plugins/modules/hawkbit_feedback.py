@@ -129,6 +129,18 @@ feedback:
   returned: always
   type: dict
   sample: {"execution": "closed", "result": {"finished": "success"}, "details": ["installed 2.0"]}
+component:
+  description: C(distribution set), with a closing deployment feedback (for the fleet report).
+  returned: with execution closed of a deployment
+  type: str
+previous_version:
+  description: What the server recorded as installed before this feedback (C(name version, ...)), or null.
+  returned: with execution closed of a deployment
+  type: str
+version:
+  description: What the server records as installed after this feedback; unchanged after a failure.
+  returned: with execution closed of a deployment
+  type: str
 """
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

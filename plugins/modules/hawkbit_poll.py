@@ -46,6 +46,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    details:
+      - Sends only reads, as always. In check mode C(changed) is true when an action is open (deployment, cancel or
+        confirmation), so that a check run of the role counts the device as having work to do.
   diff_mode:
     support: none
     details: Nothing is changed.
@@ -140,6 +143,22 @@ durations:
   description: Seconds per step (C(poll)).
   returned: always
   type: dict
+component:
+  description: What the version keys describe - always C(distribution set) (for the fleet report).
+  returned: unless not_modified
+  type: str
+previous_version:
+  description:
+    - What the server records as installed - the chunks of the last finished action (installedBase) as C(name version, ...),
+      or null when nothing was installed through the server yet.
+  returned: unless not_modified
+  type: str
+  sample: "firmware 1.0, app 5.0"
+version:
+  description:
+    - The chunks of the open deployment or confirmation as C(name version, ...); RV(previous_version) when none is open.
+  returned: unless not_modified
+  type: str
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
