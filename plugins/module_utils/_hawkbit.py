@@ -358,6 +358,14 @@ class HawkbitClient:
         raise api_error(response)
 
 
+def json_kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a JSON boolean"
+    return "a JSON %s" % {list: "array", str: "string", int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
 def json_object(response, keys, what):
     """The JSON object of ``response`` if it has one of ``keys``; a clear error naming the endpoint otherwise.
 
@@ -366,7 +374,7 @@ def json_object(response, keys, what):
     """
     body = response.json()
     if not isinstance(body, dict):
-        raise DeviceApiError("hawkBit DDI: expected %s (a JSON object) but got a JSON %s" % (what, type(body).__name__),
+        raise DeviceApiError("hawkBit DDI: expected %s (a JSON object) but got %s" % (what, json_kind(body)),
                              response.method, response.url, response.status, response.content)
     if not any(key in body for key in keys):
         raise DeviceApiError("hawkBit DDI: expected %s with %s, got none of them (is the URL a DDI server?)"

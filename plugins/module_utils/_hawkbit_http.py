@@ -6,7 +6,7 @@
 Devices (gateways, embedded Linux) rarely have ``requests``; ``hawkbit_artifact`` runs there. This
 transport offers what ``HawkbitClient`` uses of ``_http.HttpClient`` (``headers``, ``request()``,
 ``download_to()``, ``close()``) with the same behaviour: timeouts, retries with backoff on connection
-errors and 429/502/503/504 honouring a bounded ``Retry-After``, TLS verification (``ca_path``, or
+errors and 429/502/503/504 honouring a bounded ``Retry-After`` (exponential backoff with jitter without it), TLS verification (``ca_path``, or
 off), client certificates. Redirects of downloads are followed by hand so that every hop passes
 ``link_guard`` (the client refuses plain-HTTP or foreign hosts for its token). A TLS handshake
 failure is a clear error, never retried as a broken transfer. Runs on Python 3.7 and later.
@@ -20,6 +20,7 @@ import email.utils
 import http.client
 import json
 import os
+import random
 import socket
 import ssl
 import time
@@ -219,7 +220,8 @@ class StdlibHttp:
             raise DeviceUnreachable("server unreachable: %s" % describe_socket_error(exc), method, shown) from None
 
     def _delay(self, attempt, response=None):
-        default = self.backoff * (2 ** attempt)
+        # jitter: a fleet that hit the same busy server does not come back in lock-step
+        default = self.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
         if response is not None:
             return retry_after_seconds(response.getheader("Retry-After"), default)
         return default

@@ -258,8 +258,8 @@ class Unexpected(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("body, expected", [
     (b'{"unexpected": true}', r"expected a base poll answer with 'config' or '_links'"),
-    (b"[1, 2, 3]", "expected a base poll answer \\(a JSON object\\) but got a JSON list"),
-    (b"null", "got a JSON NoneType"),
+    (b"[1, 2, 3]", "expected a base poll answer \\(a JSON object\\) but got a JSON array"),
+    (b"null", "but got null"),
 ])
 def test_a_json_object_that_is_no_ddi_answer_is_an_error_naming_the_endpoint(body, expected):
     Unexpected.body = body

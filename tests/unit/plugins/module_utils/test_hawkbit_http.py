@@ -1,0 +1,119 @@
+"""The device-side (standard library) transport against hostile answers: each gives one clear failure
+naming the endpoint, a failed result through the shared boundary, and no mutating request."""
+
+import http.server
+import socket
+import threading
+import time
+
+import pytest
+
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http import StdlibHttp, retry_after_seconds
+from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
+from tests.unit.plugins.module_utils.test_hawkbit_hardening import options_for
+
+POLL_PATH = "/DEFAULT/controller/v1/dev1"
+HUGE = b"[" + b"1," * (5 * 1024 * 1024) + b"1]"
+
+
+class Scripted(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the next scripted (status, headers, body) or an action."""
+
+    protocol_version = "HTTP/1.1"
+    script = []
+    seen = []
+
+    def handle_one(self):
+        type(self).seen.append((self.command, self.path))
+        step = type(self).script.pop(0) if len(type(self).script) > 1 else type(self).script[0]
+        if step == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if step == "slow":
+            time.sleep(2.5)
+            step = (200, {}, b"{}")
+        status, headers, body = step
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = handle_one  # noqa: N815 - http.server's naming
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted():
+    Scripted.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+JSON = {"Content-Type": "application/json"}
+CORPUS = [
+    ("html", [(200, {"Content-Type": "text/html"}, b"<html><body>Login</body></html>")], "HTML page instead of JSON"),
+    ("not json", [(200, JSON, b"hello")], "a body that is not JSON"),
+    ("array", [(200, JSON, b"[1, 2, 3]")], "got a JSON array"),
+    ("null", [(200, JSON, b"null")], "got null"),
+    ("string", [(200, JSON, b'"ok"')], "got a JSON string"),
+    ("empty", [(200, JSON, b"")], "empty body where JSON was expected"),
+    ("huge", [(200, JSON, HUGE)], "more than 8 MiB where a short JSON answer was expected"),
+    ("500", [(500, JSON, b'{"message": "boom"}')], "HTTP 500"),
+    ("503 to the end", [(503, {}, b"")], "HTTP 503"),
+    ("429 to the end, no Retry-After", [(429, {}, b"")], "HTTP 429"),
+    ("dropped", ["drop"], "server unreachable: "),
+    ("slow", ["slow"], "server unreachable: timed out"),
+]
+
+
+@pytest.mark.parametrize("name, script, expected", CORPUS, ids=[c[0] for c in CORPUS])
+def test_hostile_answers_give_one_clear_failure(scripted, tmp_path, name, script, expected):
+    Scripted.script = list(script)
+    params = options_for(ARTIFACT_SPEC, scripted, action_id="1", dest=str(tmp_path), retries=1, timeout=1)
+    result = execute(HawkbitArtifact, params, module="fleetops.upgrade.hawkbit_artifact")
+    assert result["failed"] and expected in result["msg"], result["msg"]
+    assert "GET %s%s" % (scripted, POLL_PATH) in result["msg"] and "exception" not in result and result["step"] == "plan"
+    assert [method for method, _path in Scripted.seen if method != "GET"] == []
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("header, expected", [("7", 7.0), ("-3", 0.0), ("soon", 0.5), ("", 0.5), ("999999", 60.0),
+                                              ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+def test_retry_after_values(header, expected):
+    assert retry_after_seconds(header, 0.5) == expected
+
+
+def test_429_without_retry_after_backs_off_and_goes_on(scripted):
+    Scripted.script = [(429, {}, b""), (429, {}, b""), (200, JSON, b'{"config": {}, "_links": {}}')]
+    pauses = []
+    client = StdlibHttp(scripted, retries=3, backoff=0.5, sleep=pauses.append)
+    assert client.request("GET", POLL_PATH).json() == {"config": {}, "_links": {}}
+    assert len(pauses) == 2 and 0 < pauses[0] <= 0.5 and 0 < pauses[1] <= 1.0
+
+
+def test_posts_are_not_repeated_after_a_5xx(scripted):
+    Scripted.script = [(503, {}, b"")]
+    client = StdlibHttp(scripted, retries=3, sleep=lambda s: None)
+    assert client.request("POST", POLL_PATH + "/x", json_body={}).status == 503
+    assert [m for m, _p in Scripted.seen] == ["POST"]
+
+
+@pytest.mark.parametrize("options, expected", [
+    (dict(timeout=0), "timeout must be more than 0 seconds"),
+    (dict(ca_path="/nonexistent/ca.pem"), "ca_path /nonexistent/ca.pem does not exist"),
+    (dict(client_cert="/nonexistent/c.pem"), "client_cert /nonexistent/c.pem does not exist"),
+])
+def test_options_refused_before_any_request(scripted, tmp_path, options, expected):
+    Scripted.script = [(200, JSON, b"{}")]
+    result = execute(HawkbitArtifact, options_for(ARTIFACT_SPEC, scripted, action_id="1", dest=str(tmp_path), **options))
+    assert result["failed"] and expected in result["msg"] and Scripted.seen == []
