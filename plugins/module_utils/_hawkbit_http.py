@@ -7,7 +7,8 @@ Devices (gateways, embedded Linux) rarely have ``requests``; ``hawkbit_artifact`
 transport offers what ``HawkbitClient`` uses of ``_http.HttpClient`` (``headers``, ``request()``,
 ``download_to()``, ``close()``) with the same behaviour: timeouts, retries with backoff on connection
 errors and 429/502/503/504 honouring a bounded ``Retry-After`` (exponential backoff with jitter without it), TLS verification (``ca_path``, or
-off), client certificates. Redirects of downloads are followed by hand so that every hop passes
+off), client certificates, proxies from ``https_proxy``/``http_proxy``/``no_proxy`` (``CONNECT`` tunnel
+for https). Redirects of downloads are followed by hand so that every hop passes
 ``link_guard`` (the client refuses plain-HTTP or foreign hosts for its token). A TLS handshake
 failure is a clear error, never retried as a broken transfer. Runs on Python 3.7 and later.
 """
@@ -24,7 +25,9 @@ import random
 import socket
 import ssl
 import time
-from urllib.parse import urljoin, urlsplit
+from base64 import b64encode
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError
 from ._redact import redact_url
@@ -167,12 +170,38 @@ class StdlibHttp:
             self._context = context
         return self._context
 
+    @staticmethod
+    def proxy_for(parts):
+        """The proxy URL's parts for a target, from ``https_proxy``/``http_proxy``/``no_proxy`` (also upper case,
+        and what the task's ``environment:`` sets), or None."""
+        proxy = getproxies().get(parts.scheme)
+        if not proxy or proxy_bypass("%s:%s" % (parts.hostname, parts.port) if parts.port else parts.hostname):
+            return None
+        if "://" not in proxy:
+            proxy = "http://" + proxy
+        proxy_parts = urlsplit(proxy)
+        if proxy_parts.scheme != "http" or not proxy_parts.hostname:
+            raise FleetopsError("proxy %s for %s:// is not supported: give an http://host:port proxy" % (redact_url(proxy), parts.scheme))
+        return proxy_parts
+
     def _connection(self, parts):
         key = (parts.scheme, parts.hostname, parts.port)
         conn = self._connections.get(key)
         if conn is None:
+            proxy = self.proxy_for(parts)
+            auth = {}
+            if proxy is not None and proxy.username:
+                credentials = "%s:%s" % (unquote(proxy.username), unquote(proxy.password or ""))
+                auth = {"Proxy-Authorization": "Basic " + b64encode(credentials.encode("utf-8")).decode("ascii")}
             if parts.scheme == "https":
-                conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.timeout, context=self.ssl_context())
+                host, port = (proxy.hostname, proxy.port or 80) if proxy else (parts.hostname, parts.port)
+                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.ssl_context())
+                if proxy is not None:
+                    conn.set_tunnel(parts.hostname, parts.port or 443, headers=auth)
+            elif proxy is not None:
+                conn = http.client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=self.timeout)
+                conn.absolute_form = True
+                conn.proxy_headers = auth
             else:
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
             self._connections[key] = conn
@@ -199,6 +228,9 @@ class StdlibHttp:
             if not reused:
                 self._connect(conn, parts, method, shown)
             try:
+                if getattr(conn, "absolute_form", False):  # plain http:// through a proxy
+                    conn.request(method, url, body=body, headers=dict(merged, **conn.proxy_headers))
+                    return conn.getresponse()
                 conn.request(method, target, body=body, headers=merged)
                 return conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
@@ -217,7 +249,10 @@ class StdlibHttp:
                            "client_cert/client_key if a proxy asks for one)" % tls_reason(exc), method, shown) from None
         except OSError as exc:
             self._drop(parts)
-            raise DeviceUnreachable("server unreachable: %s" % describe_socket_error(exc), method, shown) from None
+            reason = describe_socket_error(exc)
+            if str(exc).startswith("Tunnel connection failed"):
+                reason = "the proxy refused the tunnel (%s)" % str(exc).split(":", 1)[-1].strip()
+            raise DeviceUnreachable("server unreachable: %s" % reason, method, shown) from None
 
     def _delay(self, attempt, response=None):
         # jitter: a fleet that hit the same busy server does not come back in lock-step

@@ -28,6 +28,9 @@ description:
   - Answers 429 (rate limit) and 502/503/504 are waited out (C(Retry-After) honoured, at most 60 seconds per wait,
     O(retries) times) before the download goes on; a transfer cut midway resumes with C(Range).
   - A TLS failure (for example an unknown certificate) fails at once with the reason and leaves no partial file.
+  - Proxies are taken from the environment of the host that runs the module (C(https_proxy), C(http_proxy), C(no_proxy),
+    also upper case; on a device the task's C(environment) keyword sets them). Only C(http://) proxies; C(https://)
+    targets go through a C(CONNECT) tunnel, so the token stays inside TLS.
   - Links to plain C(http://) from an C(https://) server, or to another host, are refused before any request unless
     O(token_over_http) or O(token_to_other_hosts) allow them.
 options:

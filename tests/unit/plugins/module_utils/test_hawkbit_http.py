@@ -1,8 +1,10 @@
 """The device-side (standard library) transport against hostile answers: each gives one clear failure
 naming the endpoint, a failed result through the shared boundary, and no mutating request."""
 
+import base64
 import http.server
 import socket
+import socketserver
 import threading
 import time
 
@@ -11,7 +13,9 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http import StdlibHttp, retry_after_seconds
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.unit.plugins.module_utils.test_hawkbit_hardening import options_for
+from tests.simulators._base import start
+from tests.simulators.hawkbit import HawkbitHandler, HawkbitSimulator
+from tests.unit.plugins.module_utils.test_hawkbit_hardening import DATA, options_for, self_issued  # noqa: F401 - a fixture
 
 POLL_PATH = "/DEFAULT/controller/v1/dev1"
 HUGE = b"[" + b"1," * (5 * 1024 * 1024) + b"1]"
@@ -23,9 +27,11 @@ class Scripted(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     script = []
     seen = []
+    proxy_auth = []
 
     def handle_one(self):
         type(self).seen.append((self.command, self.path))
+        type(self).proxy_auth.append(self.headers.get("Proxy-Authorization"))
         step = type(self).script.pop(0) if len(type(self).script) > 1 else type(self).script[0]
         if step == "drop":
             self.close_connection = True
@@ -51,6 +57,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted():
     Scripted.seen = []
+    Scripted.proxy_auth = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -117,3 +124,83 @@ def test_options_refused_before_any_request(scripted, tmp_path, options, expecte
     Scripted.script = [(200, JSON, b"{}")]
     result = execute(HawkbitArtifact, options_for(ARTIFACT_SPEC, scripted, action_id="1", dest=str(tmp_path), **options))
     assert result["failed"] and expected in result["msg"] and Scripted.seen == []
+
+
+# ----------------------------------------------------------------- proxies (https_proxy/http_proxy/no_proxy)
+def test_plain_http_goes_through_http_proxy_with_its_credentials(scripted, monkeypatch):
+    monkeypatch.setenv("http_proxy", scripted.replace("http://", "http://agent:s%40cret@"))
+    Scripted.script = [(200, JSON, b'{"config": {}, "_links": {}}')]
+    client = StdlibHttp("http://hawkbit.invalid", retries=0)
+    assert client.request("GET", POLL_PATH).json() == {"config": {}, "_links": {}}
+    assert Scripted.seen == [("GET", "http://hawkbit.invalid" + POLL_PATH)]
+    assert Scripted.proxy_auth == ["Basic " + base64.b64encode(b"agent:s@cret").decode()]
+
+
+def test_no_proxy_goes_direct(scripted, monkeypatch):
+    monkeypatch.setenv("http_proxy", scripted)
+    monkeypatch.setenv("no_proxy", "hawkbit.invalid")
+    client = StdlibHttp("http://hawkbit.invalid", retries=0)
+    with pytest.raises(Exception, match="host name does not resolve"):
+        client.request("GET", POLL_PATH)
+    assert Scripted.seen == []
+
+
+class ConnectProxy(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    tunnels = []
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += self.request.recv(1024)
+            target = head.split(b" ")[1].decode()
+            type(self.server).tunnels.append(target)
+            host, port = target.rsplit(":", 1)
+            upstream = socket.create_connection((host, int(port)))
+            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            pipe = threading.Thread(target=self.copy, args=(upstream, self.request), daemon=True)
+            pipe.start()
+            self.copy(self.request, upstream)
+            pipe.join(5)
+
+        @staticmethod
+        def copy(source, sink):
+            try:
+                while True:
+                    data = source.recv(65536)
+                    if not data:
+                        break
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for sock in (source, sink):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+
+def test_https_goes_through_a_connect_tunnel(self_issued, tmp_path, monkeypatch):
+    simulator = HawkbitSimulator()
+    simulator.config.update(dos_reads_per_second=None, dos_writes_per_second=None)
+    simulator.create_device("dev1", {"token": "tok1"})
+    server = start(simulator, handler=HawkbitHandler, tls=self_issued)
+    proxy = ConnectProxy(("127.0.0.1", 0), ConnectProxy.Handler)
+    ConnectProxy.tunnels = []
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        action = str(simulator.create_deployment("dev1", {"chunks": [{"part": "os", "artifacts": [
+            {"filename": "fw.bin", "content": DATA}]}]}).id)
+        monkeypatch.setenv("https_proxy", "http://127.0.0.1:%d" % proxy.server_address[1])
+        result = execute(HawkbitArtifact, options_for(ARTIFACT_SPEC, server.url, action_id=action, dest=str(tmp_path),
+                                                      ca_path=self_issued[0]))
+        assert not result.get("failed"), result["msg"]
+        assert (tmp_path / "os" / "fw.bin").read_bytes() == DATA
+        assert ConnectProxy.tunnels and set(ConnectProxy.tunnels) == {server.url.split("//")[1]}
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        server.stop()
