@@ -367,9 +367,9 @@ class HawkbitArtifact(HawkbitRun):
                 self.client.check_link(artifact["download_url"])
         with self.step("preflight"):
             checked = preflight(plan, params["dest"])
-        if checked["lacking"]:
-            raise TaskError("pre-flight on the device failed, nothing was downloaded or reported: %s" % "; ".join(checked["lacking"]),
-                            preflight=checked)
+            if checked["lacking"]:
+                raise TaskError("pre-flight on the device failed, nothing was downloaded or reported: %s"
+                                % "; ".join(checked["lacking"]), preflight=checked)
         if params["preflight_only"]:
             return {"changed": False, "preflight": checked, "artifacts": [], "bytes_downloaded": 0, "paths": {},
                     "durations": dict(self.durations),

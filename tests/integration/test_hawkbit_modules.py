@@ -170,3 +170,45 @@ def test_both_paths_give_the_same_poll_result(sim, tmp_path):
         results.append({k: v for k, v in result.items() if k not in ("invocation", "_ansible_no_log", "etag", "durations")})
     assert results[0] == results[1]
     assert results[0]["deployment"]["chunks"][0]["artifacts"][0]["filename"] == "fw.bin"
+
+
+def test_both_paths_give_the_same_failures(sim, tmp_path):
+    """Refusals and device-side failures: same message, step and details in-process and as a real module."""
+    name = new_target(sim)
+    deploy(sim, name, chunks=[{"part": "os", "version": "2.0", "artifacts": [{"filename": "fw.bin", "content": "abc"}]}])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    tasks = """
+    - name: preflight
+      fleetops.upgrade.hawkbit_artifact:
+        action_id: "1"
+        dest: %s
+      ignore_errors: true
+    - name: wrong token
+      fleetops.upgrade.hawkbit_poll:
+        target_token: wrong
+      ignore_errors: true
+    - name: plain http link from an https server
+      fleetops.upgrade.hawkbit_artifact:
+        url: https://hawkbit.invalid
+        dest: %s
+        chunks: [{"part": "os", "artifacts": [{"filename": "x", "size": 1, "hashes": {"sha1": "0"}, "download_url": "http://hawkbit.invalid/x"}]}]
+      ignore_errors: true
+""" % (blocker, tmp_path / "dl")
+    outcomes = []
+    for connection in ("local", "local_as_remote"):
+        run = run_playbook(play(sim, name, tasks), inventory(connection), tmp_path=tmp_path)
+        outcome = {}
+        for task in ("preflight", "wrong token", "plain http link from an https server"):
+            result = run.result(task, "device")
+            assert result["failed"] and "Traceback" not in str(result.get("exception", "")), (connection, task, result)
+            outcome[task] = {k: v for k, v in result.items() if k not in ("invocation", "durations", "_ansible_no_log")}
+            for varying in ("python_executable", "free_bytes"):  # the two paths run different interpreters, a moment apart
+                outcome[task].get("preflight", {}).pop(varying, None)
+        outcomes.append(outcome)
+    assert outcomes[0] == outcomes[1]
+    preflight = outcomes[0]["preflight"]
+    assert "%s is not a directory" % blocker in preflight["msg"] and preflight["step"] == "preflight"
+    assert "refused the TargetToken" in outcomes[0]["wrong token"]["msg"] and "wrong" not in outcomes[0]["wrong token"]["msg"]
+    assert "plain http://" in outcomes[0]["plain http link from an https server"]["msg"]
+    assert sim.log(name, MUTATING) == [] and not (tmp_path / "dl").exists()
