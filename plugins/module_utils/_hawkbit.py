@@ -94,8 +94,19 @@ class HawkbitRun(TaskRun):
     @property
     def client(self):
         if self._client is None:
+            check_connection_params(self.params)
             self._client = HawkbitClient.from_params(self.params, sleep=self.sleep, transport=self.TRANSPORT)
         return self._client
+
+
+def check_connection_params(params):
+    """Refuse values that would only fail later, after requests were sent."""
+    if params["timeout"] is None or params["timeout"] <= 0:
+        raise FleetopsError("timeout must be more than 0 seconds (got %s)" % params["timeout"])
+    if params["retries"] < 0:
+        raise FleetopsError("retries must be 0 or more (got %s)" % params["retries"])
+    if params["backoff"] < 0:
+        raise FleetopsError("backoff must be 0 or more seconds (got %s)" % params["backoff"])
 
     def close(self):
         if self._client is not None:

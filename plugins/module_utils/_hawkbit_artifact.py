@@ -357,6 +357,11 @@ class HawkbitArtifact(HawkbitRun):
         params = self.params
         if params["resume_attempts"] < 0:
             raise FleetopsError("resume_attempts must be 0 or more")
+        with self.step("preflight"):
+            early = preflight([], params["dest"])  # the directory, before any request
+            if early["lacking"]:
+                raise TaskError("pre-flight on the device failed, nothing was downloaded or reported: %s"
+                                % "; ".join(early["lacking"]), preflight=early)
         with self.step("plan"):
             if params["chunks"] is not None:
                 chunks = params["chunks"]

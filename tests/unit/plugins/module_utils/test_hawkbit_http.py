@@ -117,12 +117,16 @@ def test_posts_are_not_repeated_after_a_5xx(scripted):
 
 @pytest.mark.parametrize("options, expected", [
     (dict(timeout=0), "timeout must be more than 0 seconds"),
+    (dict(retries=-1), "retries must be 0 or more"),
+    (dict(backoff=-1.0), "backoff must be 0 or more seconds"),
+    (dict(dest="/etc/hostname"), "/etc/hostname is not a directory"),
     (dict(ca_path="/nonexistent/ca.pem"), "ca_path /nonexistent/ca.pem does not exist"),
     (dict(client_cert="/nonexistent/c.pem"), "client_cert /nonexistent/c.pem does not exist"),
 ])
 def test_options_refused_before_any_request(scripted, tmp_path, options, expected):
     Scripted.script = [(200, JSON, b"{}")]
-    result = execute(HawkbitArtifact, options_for(ARTIFACT_SPEC, scripted, action_id="1", dest=str(tmp_path), **options))
+    options.setdefault("dest", str(tmp_path))
+    result = execute(HawkbitArtifact, options_for(ARTIFACT_SPEC, scripted, action_id="1", **options))
     assert result["failed"] and expected in result["msg"] and Scripted.seen == []
 
 
