@@ -57,6 +57,8 @@ options:
     type: bool
     default: false
 notes:
+  - Needs only Python 3.7+ and its standard library on the host that runs the module (no C(requests)); proxies come from
+    C(https_proxy), C(http_proxy) and C(no_proxy) in that host's environment.
   - Works with any server that speaks the DDI API, not only Eclipse hawkBit; links are followed as the server gives them.
   - Certificate authentication is done by a reverse proxy in front of the server; use O(client_cert) and O(client_key) for it.
 """

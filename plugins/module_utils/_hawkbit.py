@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from ._common_args import CONNECTION_ARGS, http_client_from
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
+from ._hawkbit_http import StdlibHttp
 from ._redact import redact_url
 from ._task import TaskRun
 
@@ -82,10 +83,11 @@ def hawkbit_spec(**options):
 class HawkbitRun(TaskRun):
     """A hawkbit_* module run: ``self.client`` is created on first use and closed by ``close()``.
 
-    ``TRANSPORT``: None for the requests transport; the device-side modules set the stdlib one.
+    Every hawkbit_* module talks through the standard-library transport (``_hawkbit_http``), so that any
+    of them also runs on a device without ``requests`` (for example with the device itself as API delegate).
     """
 
-    TRANSPORT = None
+    TRANSPORT = StdlibHttp
 
     def __init__(self, params, check_mode=False, diff=False, clock=time.monotonic, sleep=time.sleep):
         super().__init__(params, check_mode=check_mode, diff=diff, clock=clock, sleep=sleep)

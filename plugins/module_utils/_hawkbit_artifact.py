@@ -28,7 +28,6 @@ import time
 
 from ._errors import DeviceUnreachable, FleetopsError, TaskError
 from ._hawkbit import HawkbitRun, describe_deployment, hawkbit_spec, strongest_hash
-from ._hawkbit_http import StdlibHttp
 
 READ_BLOCK = 4 * 1024 * 1024
 HASH_QUEUE_DEPTH = 64
@@ -350,8 +349,6 @@ def current_user():
 
 class HawkbitArtifact(HawkbitRun):
     """Runs where the task runs; on a device it needs nothing but Python's standard library."""
-
-    TRANSPORT = StdlibHttp
 
     def run(self):
         params = self.params

@@ -83,7 +83,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._module import ru
 
 
 def main():
-    run_module(CONFIG_DATA_SPEC, HawkbitConfigData)
+    run_module(CONFIG_DATA_SPEC, HawkbitConfigData, required_libs=())  # standard library only
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._module import ru
 
 
 def main():
-    run_module(CONFIRMATION_SPEC, HawkbitConfirmation)
+    run_module(CONFIRMATION_SPEC, HawkbitConfirmation, required_libs=())  # standard library only
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._module import ru
 
 
 def main():
-    run_module(FEEDBACK_SPEC, HawkbitFeedback)
+    run_module(FEEDBACK_SPEC, HawkbitFeedback, required_libs=())  # standard library only
 
 
 if __name__ == "__main__":

@@ -166,7 +166,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._module import ru
 
 
 def main():
-    run_module(POLL_SPEC, HawkbitPoll)
+    run_module(POLL_SPEC, HawkbitPoll, required_libs=())  # standard library only
 
 
 if __name__ == "__main__":

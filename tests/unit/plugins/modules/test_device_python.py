@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-DEVICE_MODULES = ["hawkbit_artifact"]
+DEVICE_MODULES = ["hawkbit_artifact", "hawkbit_poll", "hawkbit_feedback", "hawkbit_confirmation", "hawkbit_config_data"]
 PREFIX = "ansible_collections.fleetops.upgrade.plugins.module_utils."
 
 
