@@ -17,7 +17,7 @@ __metaclass__ = type
 import time
 from urllib.parse import quote, urlsplit
 
-from ._common_args import CONNECTION_ARGS, http_client_from
+from ._common_args import CONNECTION_ARGS
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
 from ._hawkbit_http import StdlibHttp
 from ._redact import redact_url
@@ -223,16 +223,11 @@ class HawkbitClient:
         http.link_guard = self.check_link
 
     @classmethod
-    def from_params(cls, params, sleep=time.sleep, transport=None):
-        """``transport``: None for the requests transport (controller), or a class taking the same
-        arguments as ``HttpClient`` (``_hawkbit_http.StdlibHttp`` on devices)."""
-        options = dict(retries=params["retries"], backoff=params["backoff"], sleep=sleep)
-        if transport is None:
-            http = http_client_from(params, **options)
-        else:
-            http = transport(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-                             client_cert=params["client_cert"], client_key=params["client_key"], timeout=params["timeout"],
-                             **options)
+    def from_params(cls, params, sleep=time.sleep, transport=StdlibHttp):
+        """``transport``: a class taking ``HttpClient``'s arguments; the standard-library one by default."""
+        http = transport(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
+                         client_cert=params["client_cert"], client_key=params["client_key"], timeout=params["timeout"],
+                         retries=params["retries"], backoff=params["backoff"], sleep=sleep)
         return cls(http, params["tenant"], params["controller_id"], params.get("target_token"), params.get("gateway_token"),
                    conflict_retries=params["retries"], backoff=params["backoff"], sleep=sleep,
                    token_over_http=params.get("token_over_http", False),

@@ -7,13 +7,13 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError, DeviceApiError, FleetopsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit import (
     HawkbitClient, action_id_from_href, parse_sleep, strongest_hash)
-from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http import StdlibHttp
 
 
 def client_for(url, sleeps=None, **kwargs):
     kwargs.setdefault("target_token", "tok1")
     record = sleeps.append if sleeps is not None else (lambda _s: None)
-    http = HttpClient(url, retries=3, backoff=0.01, sleep=record)
+    http = StdlibHttp(url, retries=3, backoff=0.01, sleep=record)
     return HawkbitClient(http, kwargs.pop("tenant", "DEFAULT"), kwargs.pop("controller_id", "dev1"), backoff=0.01, sleep=record, **kwargs)
 
 
@@ -28,9 +28,9 @@ def test_parse_sleep_and_helpers():
 def test_needs_exactly_one_token(hawkbit):
     url = hawkbit[1]
     with pytest.raises(FleetopsError):
-        HawkbitClient(HttpClient(url), "DEFAULT", "dev1")
+        HawkbitClient(StdlibHttp(url), "DEFAULT", "dev1")
     with pytest.raises(FleetopsError):
-        HawkbitClient(HttpClient(url), "DEFAULT", "dev1", target_token="a", gateway_token="b")
+        HawkbitClient(StdlibHttp(url), "DEFAULT", "dev1", target_token="a", gateway_token="b")
 
 
 def test_base_poll_etag_and_open_action(target):

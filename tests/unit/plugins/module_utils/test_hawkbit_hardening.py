@@ -168,7 +168,7 @@ def test_the_options_allow_it_when_asked(recorder, tmp_path):
     assert seen == [("/fw.bin", "TargetToken tok1")]
 
 
-def test_ddi_links_are_checked_before_any_request_on_the_controller_transport():
+def test_ddi_links_are_checked_before_any_request():
     from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit import HawkbitClient
     client = HawkbitClient.from_params(options_for(POLL_SPEC, "https://hawkbit.invalid"))
     with pytest.raises(FleetopsError, match="plain http://"):
