@@ -3,7 +3,7 @@
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
+from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
@@ -186,11 +186,13 @@ paths:
   type: dict
   sample: {"os": ["/var/lib/updates/os/firmware.bin"]}
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
-from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_python import require_python
 
 
 def main():
+    require_python("fleetops.upgrade.hawkbit_artifact")  # this file parses on Python 2.7; the task logic needs 3.7+
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
     run_module(ARTIFACT_SPEC, HawkbitArtifact, required_libs=())  # standard library only: runs on devices
 
 

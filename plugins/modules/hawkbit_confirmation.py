@@ -3,7 +3,7 @@
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
+from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
@@ -93,11 +93,13 @@ device_state:
   returned: when something was changed
   type: str
 """
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
-from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_python import require_python
 
 
 def main():
+    require_python("fleetops.upgrade.hawkbit_confirmation")  # this file parses on Python 2.7; the task logic needs 3.7+
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
     run_module(CONFIRMATION_SPEC, HawkbitConfirmation, required_libs=())  # standard library only
 
 

@@ -3,7 +3,7 @@
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
+from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
@@ -161,11 +161,13 @@ version:
   type: str
 """
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
-from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_python import require_python
 
 
 def main():
+    require_python("fleetops.upgrade.hawkbit_poll")  # this file parses on Python 2.7; the task logic needs 3.7+
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
     run_module(POLL_SPEC, HawkbitPoll, required_libs=())  # standard library only
 
 

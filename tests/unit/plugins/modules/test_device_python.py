@@ -72,3 +72,20 @@ def test_the_check_itself_sees_a_non_stdlib_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import json\ntry:\n    import requests\nexcept ImportError:\n    requests = None\nimport yaml\n")
     assert unguarded_imports(str(sample)) == {"json", "yaml"}
+
+
+PY27 = sorted(__import__("glob").glob(os.path.expanduser("~/.pyenv/versions/2.7.*/bin/python2.7")))
+
+
+@pytest.mark.parametrize("module", DEVICE_MODULES)
+def test_module_files_parse_on_python_2_7_for_the_refusal(module, tmp_path):
+    """Only the module file and _hawkbit_python.py run before the version check: they must compile on 2.7."""
+    import subprocess
+    python = PY27[-1] if PY27 else __import__("shutil").which("python2.7")
+    assert python, "Python 2.7 is needed for this check (pyenv install 2.7)"
+    for path in (os.path.join(ROOT, "plugins", "modules", module + ".py"),
+                 os.path.join(ROOT, "plugins", "module_utils", "_hawkbit_python.py")):
+        source = open(path).read()
+        compiled = subprocess.run([python, "-c", "import sys; compile(sys.stdin.read(), %r, 'exec')" % path],
+                                  input=source, capture_output=True, text=True, check=False)
+        assert compiled.returncode == 0, compiled.stderr
