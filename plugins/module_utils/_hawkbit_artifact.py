@@ -24,7 +24,6 @@ import queue
 import shutil
 import sys
 import threading
-import time
 
 from ._errors import DeviceUnreachable, FleetopsError, TaskError
 from ._hawkbit import HawkbitRun, describe_deployment, hawkbit_spec, strongest_hash
