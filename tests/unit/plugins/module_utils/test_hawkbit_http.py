@@ -15,7 +15,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http imp
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 from tests.simulators._base import start
 from tests.simulators.hawkbit import HawkbitHandler, HawkbitSimulator
-from tests.unit.plugins.module_utils.test_hawkbit_hardening import DATA, options_for, self_issued  # noqa: F401 pylint: disable=unused-import - a fixture
+from tests.unit.plugins.module_utils.test_hawkbit_hardening import DATA, options_for, self_issued  # noqa: F401 pylint: disable=unused-import
 
 POLL_PATH = "/DEFAULT/controller/v1/dev1"
 HUGE = b"[" + b"1," * (5 * 1024 * 1024) + b"1]"
