@@ -261,14 +261,18 @@ def test_preflight_refusals_leave_the_action_open(device, sim, tmp_path):
     assert recorded["big"]["ansible_facts"]["fleetops_upgrade_result"]["device_state"] == "action %s left open" % actions["big"]
 
 
-def test_a_failing_install_command_is_reported_but_an_unreachable_device_is_not(device, sim, tmp_path):
+def test_a_failing_install_command_is_reported_but_an_unreachable_device_or_a_wrong_variable_is_not(device, sim, tmp_path):
     sshd, python = device
     fleet = Fleet(sim, tmp_path)
     broken = fleet.add("broken", **dict(sshd.hostvars(python), hawkbit_target_install_commands={"os": "sh -c 'echo flash error >&2; exit 3'"}))
     gone = fleet.add("gone", **dict(sshd.hostvars(python), ansible_port=free_port()))
-    actions = {"broken": deploy(sim, broken), "gone": deploy(sim, gone)}
+    typo = fleet.add("typo", **dict(sshd.hostvars(python), hawkbit_target_install_commands={"os": "install {{ no_such_variable }} {path}"}))
+    actions = {"broken": deploy(sim, broken), "gone": deploy(sim, gone), "typo": deploy(sim, typo)}
     run = fleet.run()
     assert run.rc != 0
+    wrong = fleet.action("typo", actions["typo"])
+    assert wrong["status"] == "RUNNING" and [f for f in wrong["feedback"] if "execution" in f] == [], wrong
+    assert "no_such_variable" in " ".join(failures(run)["typo"])
     failed = fleet.action("broken", actions["broken"])
     assert failed["status"] == "ERROR" and failed["closed"] and "flash error" in json.dumps(failed["feedback"][-1])
     untouched = fleet.action("gone", actions["gone"])
