@@ -258,3 +258,22 @@ def image_file(tmp_path):
         path = tmp_path / (name or "image-%s.img" % version.split()[0])
         return str(write_image(str(path), version, size))
     return make
+
+
+@pytest.fixture
+def mwcloud_sim():
+    """The Magewell Cloud simulator in this process: ``mwcloud_sim(fleet, **settings)`` -> simulator (with ``url``)."""
+    from tests.simulators._base import start
+    from tests.simulators.mwcloud import MwCloudSimulator
+    servers = []
+
+    def make(fleet, **settings):
+        simulator = MwCloudSimulator(settings=settings)
+        simulator.load_fleet(fleet)
+        server = start(simulator)
+        servers.append(server)
+        simulator.url = server.url
+        return simulator
+    yield make
+    for server in servers:
+        server.stop()
