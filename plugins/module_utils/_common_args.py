@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ._connection import CONNECTION_ARGS, ConnectionSettings  # noqa: F401 (CONNECTION_ARGS: API of this module)
+from ._connection import CONNECTION_ARGS, ConnectionSettings  # noqa: F401 pylint: disable=unused-import
 from ._http import HttpClient
 
 WAIT_ARGS = dict(

@@ -25,6 +25,7 @@ import email.utils
 import http.client
 import io
 import json
+import math
 import os
 import random
 import selectors
@@ -50,7 +51,7 @@ else:
     except ImportError:  # requests without a separate urllib3 is not a thing, but never fail on import
         URLLIB3_ERRORS = ()
 
-from ._connection import ConnectionSettings, validate_base_url  # noqa: F401 (validate_base_url: API of this module)
+from ._connection import ConnectionSettings
 from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError, TlsError
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
@@ -139,7 +140,7 @@ def retry_after_seconds(value, default):
         if parsed.tzinfo is None:  # "-0000" dates parse naive; they are UTC
             parsed = parsed.replace(tzinfo=datetime.timezone.utc)
         seconds = parsed.timestamp() - time.time()
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return default
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 

@@ -48,7 +48,7 @@ class StandIn(BaseHTTPRequestHandler):
             self._send(200, "application/json", None, length=HUGE)
             try:
                 chunk = b"1," * 32768
-                for _ in range(HUGE // len(chunk)):
+                for _chunk in range(HUGE // len(chunk)):
                     self.wfile.write(chunk)
             except OSError:
                 pass
@@ -92,8 +92,8 @@ CASES = ["html", "text", "list", "null", "string", "empty", "huge", "e500", "ra4
 READ_MODULES = {
     "encedo_info": ("GET", "/api/system/version", {}),
     "npm_info": ("POST", "/api/mgmt.aaa/1.0/token", {"username": "admin", "password": "pw-npm"}),
-    "hawkbit_poll": ("GET", "/DEFAULT/controller/v1/dev1", {"controller_id": "dev1", "target_token": "tok-ddi",
-                                                             "retries": 1, "backoff": 0.01}),
+    "hawkbit_poll": ("GET", "/DEFAULT/controller/v1/dev1",
+                     {"controller_id": "dev1", "target_token": "tok-ddi", "retries": 1, "backoff": 0.01}),
     "mwcloud_info": ("POST", "/sc_cloud/login", {"username": "Admin", "password": "pw-mw"}),
 }
 

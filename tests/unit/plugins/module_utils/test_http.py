@@ -236,7 +236,7 @@ def endless_server(sent):
     listener.listen(1)
 
     def serve():
-        conn, _ = listener.accept()
+        conn = listener.accept()[0]
         conn.recv(65536)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[")
         chunk = b"1," * 32768
@@ -288,7 +288,7 @@ def test_backoff_is_full_jitter_and_retry_after_is_a_floor(scripted):
 def test_two_clients_do_not_retry_in_lock_step(scripted):
     simulator, url = scripted
     pauses = []
-    for _ in range(2):
+    for _client in range(2):
         simulator.script = [SimResponse(503), SimResponse(503), json_response(200, {})]
         seen = []
         HttpClient(url, timeout=5, backoff=1.0, retries=3, sleep=seen.append).get_json("/x")
