@@ -7,8 +7,10 @@ One ``requests.Session`` per client for ordinary requests (connect/read timeouts
 request, retries with jittered backoff for idempotent requests and 429/502/503/504,
 ``Retry-After`` honoured). Answers read into memory are capped (``MAX_BODY``): an API answer
 larger than that is refused without reading the rest. Proxies come from the environment the
-connection settings captured (``_connection``), ``.netrc`` and ``REQUESTS_CA_BUNDLE`` are not
-read: a file in a home directory must not change where tokens go. Uploads go through ``http.client`` instead, because ``requests`` cannot wait for
+connection settings captured (``_connection``); ``.netrc`` and ``REQUESTS_CA_BUNDLE`` are not
+read, because a file in a home directory must not change where tokens go.
+
+Uploads go through ``http.client`` instead, because ``requests`` cannot wait for
 ``100 Continue``: the body is streamed from the file (``sendfile`` on plain HTTP) with a
 ``Content-Length`` and is never read into memory.
 
