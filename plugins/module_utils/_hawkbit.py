@@ -17,7 +17,7 @@ __metaclass__ = type
 import time
 from urllib.parse import quote, urlsplit
 
-from ._common_args import CONNECTION_ARGS
+from ._connection import CONNECTION_ARGS, ConnectionSettings
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
 from ._hawkbit_http import StdlibHttp
 from ._redact import redact_url
@@ -96,19 +96,8 @@ class HawkbitRun(TaskRun):
     @property
     def client(self):
         if self._client is None:
-            check_connection_params(self.params)
             self._client = HawkbitClient.from_params(self.params, sleep=self.sleep, transport=self.TRANSPORT)
         return self._client
-
-
-def check_connection_params(params):
-    """Refuse values that would only fail later, after requests were sent."""
-    if params["timeout"] is None or params["timeout"] <= 0:
-        raise FleetopsError("timeout must be more than 0 seconds (got %s)" % params["timeout"])
-    if params["retries"] < 0:
-        raise FleetopsError("retries must be 0 or more (got %s)" % params["retries"])
-    if params["backoff"] < 0:
-        raise FleetopsError("backoff must be 0 or more seconds (got %s)" % params["backoff"])
 
     def close(self):
         if self._client is not None:
@@ -225,9 +214,8 @@ class HawkbitClient:
     @classmethod
     def from_params(cls, params, sleep=time.sleep, transport=StdlibHttp):
         """``transport``: a class taking ``HttpClient``'s arguments; the standard-library one by default."""
-        http = transport(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-                         client_cert=params["client_cert"], client_key=params["client_key"], timeout=params["timeout"],
-                         retries=params["retries"], backoff=params["backoff"], sleep=sleep)
+        settings = ConnectionSettings.from_params(params, retries=params["retries"], backoff=params["backoff"])
+        http = transport(settings, sleep=sleep)
         return cls(http, params["tenant"], params["controller_id"], params.get("target_token"), params.get("gateway_token"),
                    conflict_retries=params["retries"], backoff=params["backoff"], sleep=sleep,
                    token_over_http=params.get("token_over_http", False),
@@ -339,12 +327,7 @@ class HawkbitClient:
         self.call("PUT", href or self.url("/configData"), json_body={"mode": mode, "data": data}, expected=(200, 201, 204))
 
     def software_module_artifacts(self, module_id):
-        response = self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe="")))
-        body = response.json()
-        if not isinstance(body, list):
-            raise DeviceApiError("hawkBit DDI: expected a list of artifacts", response.method, response.url, response.status,
-                                 response.content)
-        return body
+        return self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe=""))).json(expect=list)
 
     def download(self, href, fileobj, offset=0, on_chunk=None):
         """Stream an artifact into ``fileobj`` from ``offset`` (Range); returns (status, bytes written).
@@ -366,24 +349,13 @@ class HawkbitClient:
         raise api_error(response)
 
 
-def json_kind(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a JSON boolean"
-    return "a JSON %s" % {list: "array", str: "string", int: "number", float: "number"}.get(type(value), type(value).__name__)
-
-
 def json_object(response, keys, what):
     """The JSON object of ``response`` if it has one of ``keys``; a clear error naming the endpoint otherwise.
 
     A DDI server always sends these keys; an object without any of them (a proxy's or another
     service's answer) must not be read as "nothing to do".
     """
-    body = response.json()
-    if not isinstance(body, dict):
-        raise DeviceApiError("hawkBit DDI: expected %s (a JSON object) but got %s" % (what, json_kind(body)),
-                             response.method, response.url, response.status, response.content)
+    body = response.json(expect=dict)
     if not any(key in body for key in keys):
         raise DeviceApiError("hawkBit DDI: expected %s with %s, got none of them (is the URL a DDI server?)"
                              % (what, " or ".join(repr(k) for k in keys)), response.method, response.url, response.status,

@@ -1,23 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HTTP transport of the device side of hawkBit: Python's standard library only (``http.client``, ``ssl``).
+"""HTTP transport of the hawkBit modules: Python's standard library only (``http.client``, ``ssl``).
 
-Devices (gateways, embedded Linux) rarely have ``requests``; ``hawkbit_artifact`` runs there. This
+Devices (gateways, embedded Linux) rarely have ``requests``; the hawkbit_* modules run there. This
 transport offers what ``HawkbitClient`` uses of ``_http.HttpClient`` (``headers``, ``request()``,
-``download_to()``, ``close()``) with the same behaviour: timeouts, retries with backoff on connection
-errors and 429/502/503/504 honouring a bounded ``Retry-After`` (exponential backoff with jitter without it), TLS verification (``ca_path``, or
-off), client certificates, proxies from ``https_proxy``/``http_proxy``/``no_proxy`` (``CONNECT`` tunnel
-for https). Redirects of downloads are followed by hand so that every hop passes
-``link_guard`` (the client refuses plain-HTTP or foreign hosts for its token). A TLS handshake
-failure is a clear error, never retried as a broken transfer. Runs on Python 3.7 and later.
+``download_to()``, ``close()``) and behaves like it, reusing its pieces (``Response``, the body cap,
+``Retry-After``, the TLS and connection messages) and the same ``ConnectionSettings``: timeouts,
+retries with jittered backoff on connection errors and 429/502/503/504, TLS verification
+(``ca_path``, or off), client certificates, proxies from the settings (``https_proxy``/``http_proxy``/
+``no_proxy`` and the task's ``environment:``; a ``CONNECT`` tunnel for https). Redirects of downloads
+are followed by hand so that every hop passes ``link_guard`` (the client refuses plain-HTTP or foreign
+hosts for its token). A TLS failure raises TlsError and is never retried as a broken transfer.
+Runs on Python 3.7 and later.
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
 
-import email.utils
 import http.client
 import json
 import os
@@ -27,117 +28,53 @@ import ssl
 import time
 from base64 import b64encode
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import getproxies, proxy_bypass
 
-from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError
+from ._connection import ConnectionSettings
+from ._errors import DeviceUnreachable, FleetopsError
+from ._http import (IDEMPOTENT_METHODS, MAX_BACKOFF, MAX_BODY, RETRY_STATUSES, USER_AGENT, Response, retry_after_seconds,
+                    tls_error, too_large)
 from ._redact import redact_url
 
-IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
-RETRY_STATUSES = frozenset((429, 502, 503, 504))
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 60.0
-MAX_JSON_BODY = 8 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
-USER_AGENT = "fleetops.upgrade"
 
 
-class TlsError(DeviceApiError):
-    """The TLS handshake failed: a configuration problem, not a broken transfer (never retried)."""
-
-
-class Response:
-    """A fully read answer (downloads stream instead and carry an empty ``content``)."""
-
-    __slots__ = ("status", "reason", "headers", "content", "method", "url")
-
-    def __init__(self, status, reason, headers, content, method, url):
-        self.status = status
-        self.reason = reason
-        self.headers = {k.lower(): v for k, v in headers}
-        self.content = content or b""
-        self.method = method
-        self.url = url
-
-    def json(self):
-        content_type = self.headers.get("content-type", "")
-        stripped = self.content.lstrip()
-        if "html" in content_type or stripped[:1] == b"<":
-            raise DeviceApiError("the server answered with an HTML page instead of JSON (wrong URL, a proxy or a login page?)",
-                                 self.method, self.url, self.status, self.content)
-        if not stripped:
-            raise DeviceApiError("the server answered with an empty body where JSON was expected", self.method, self.url, self.status)
-        try:
-            return json.loads(self.content.decode("utf-8"))
-        except ValueError:
-            raise DeviceApiError("the server answered with a body that is not JSON", self.method, self.url, self.status,
-                                 self.content) from None
-
-
-def retry_after_seconds(value, default):
-    """Seconds to wait for a ``Retry-After`` value (seconds or HTTP date), at most MAX_RETRY_AFTER."""
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            parsed = None
-        if parsed is None:
-            return default
-        seconds = parsed.timestamp() - time.time()
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
-
-
-def describe_socket_error(exc):
+def connection_reason(exc, timeout, connecting=False):
+    """The same words as ``_http.connection_error`` for what http.client and socket raise."""
     if isinstance(exc, socket.timeout):
-        return "timed out"
+        return ("no connection within %ss" if connecting else "no answer within %ss") % timeout
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(exc, http.client.RemoteDisconnected) or (isinstance(exc, ConnectionResetError) and not connecting):
+        return "the device closed the connection without a response"
     if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
-        return "connection reset"
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return "closed without a response"
-    if isinstance(exc, http.client.IncompleteRead):
-        return "the connection closed before the announced length"
+        return "connection reset by the device"
     if isinstance(exc, socket.gaierror):
         return "host name does not resolve"
-    return exc.__class__.__name__
-
-
-def tls_reason(exc):
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return "certificate verify failed: %s" % (exc.verify_message or exc.reason)
-    return str(getattr(exc, "reason", None) or exc)
+    if isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
+        return "the proxy refused or failed the connection (%s)" % str(exc).split(":", 1)[-1].strip()
+    return "connection failed (%s)" % exc.__class__.__name__
 
 
 class StdlibHttp:
-    """Transport for one DDI server; same constructor arguments as ``_http.HttpClient``."""
+    """Transport for one DDI server; same constructor as ``_http.HttpClient``."""
 
-    def __init__(self, base_url, validate_certs=True, ca_path=None, client_cert=None, client_key=None,
-                 timeout=30, retries=3, backoff=1.0, headers=None, sleep=time.sleep):
-        parts = urlsplit(base_url or "")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FleetopsError("invalid URL %r: expected http://host[:port][/prefix] or https://..." % redact_url(base_url or ""))
-        if timeout is None or timeout <= 0:
-            raise FleetopsError("timeout must be more than 0 seconds")
-        for option, path in (("ca_path", ca_path), ("client_cert", client_cert), ("client_key", client_key)):
-            if path and not os.path.exists(path):
-                raise FleetopsError("%s %s does not exist on the host that runs this task" % (option, path))
-        self.base_url = base_url.rstrip("/")
-        self.validate_certs = validate_certs
-        self.ca_path = ca_path
-        self.client_cert = client_cert
-        self.client_key = client_key
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+    def __init__(self, settings, headers=None, sleep=time.sleep, jitter=random.random, **connection):
+        if not isinstance(settings, ConnectionSettings):
+            settings = ConnectionSettings(settings, **connection)
+        elif connection:
+            raise TypeError("StdlibHttp takes either settings or a URL with connection arguments")
+        self.settings = settings
+        self.base_url = settings.url
+        self.timeout = settings.timeout
+        self.retries = settings.retries
+        self.backoff = settings.backoff
         self.headers = {"User-Agent": USER_AGENT}
         self.headers.update(headers or {})
         self.link_guard = None
         self._sleep = sleep
+        self._jitter = jitter
         self._context = None
         self._connections = {}
 
@@ -154,56 +91,55 @@ class StdlibHttp:
 
     def ssl_context(self):
         if self._context is None:
-            if not self.validate_certs:
+            settings = self.settings
+            if not settings.validate_certs:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-            elif self.ca_path and os.path.isdir(self.ca_path):
-                context = ssl.create_default_context(capath=self.ca_path)
+            elif settings.ca_path and os.path.isdir(settings.ca_path):
+                context = ssl.create_default_context(capath=settings.ca_path)
             else:
-                context = ssl.create_default_context(cafile=self.ca_path)
-            if self.client_cert:
+                context = ssl.create_default_context(cafile=settings.ca_path)
+            if settings.client_cert:
                 try:
-                    context.load_cert_chain(self.client_cert, self.client_key)
+                    context.load_cert_chain(settings.client_cert, settings.client_key)
                 except (ssl.SSLError, OSError) as exc:
-                    raise FleetopsError("client_cert/client_key could not be loaded: %s" % tls_reason(exc)) from None
+                    raise FleetopsError("cannot use the TLS files: %s (check client_cert and client_key)"
+                                        % (getattr(exc, "reason", None) or exc)) from None
             self._context = context
         return self._context
 
-    @staticmethod
-    def proxy_for(parts):
-        """The proxy URL's parts for a target, from ``https_proxy``/``http_proxy``/``no_proxy`` (also upper case,
-        and what the task's ``environment:`` sets), or None."""
-        proxy = getproxies().get(parts.scheme)
-        if not proxy or proxy_bypass("%s:%s" % (parts.hostname, parts.port) if parts.port else parts.hostname):
+    def proxy_for(self, url):
+        """The proxy URL's parts for ``url`` (from the settings), or None."""
+        proxy = next(iter(self.settings.proxies_for(url).values()), None)
+        if not proxy:
             return None
-        if "://" not in proxy:
-            proxy = "http://" + proxy
-        proxy_parts = urlsplit(proxy)
-        if proxy_parts.scheme != "http" or not proxy_parts.hostname:
-            raise FleetopsError("proxy %s for %s:// is not supported: give an http://host:port proxy" % (redact_url(proxy), parts.scheme))
-        return proxy_parts
+        parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        if parts.scheme != "http" or not parts.hostname:
+            raise FleetopsError("proxy %s is not supported here: give an http://host:port proxy" % redact_url(proxy))
+        return parts
 
     def _connection(self, parts):
         key = (parts.scheme, parts.hostname, parts.port)
         conn = self._connections.get(key)
         if conn is None:
-            proxy = self.proxy_for(parts)
+            proxy = self.proxy_for(parts.geturl())
             auth = {}
             if proxy is not None and proxy.username:
                 credentials = "%s:%s" % (unquote(proxy.username), unquote(proxy.password or ""))
                 auth = {"Proxy-Authorization": "Basic " + b64encode(credentials.encode("utf-8")).decode("ascii")}
+            connect_timeout = self.settings.connect_timeout
             if parts.scheme == "https":
                 host, port = (proxy.hostname, proxy.port or 80) if proxy else (parts.hostname, parts.port)
-                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.ssl_context())
+                conn = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=self.ssl_context())
                 if proxy is not None:
                     conn.set_tunnel(parts.hostname, parts.port or 443, headers=auth)
             elif proxy is not None:
-                conn = http.client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=self.timeout)
+                conn = http.client.HTTPConnection(proxy.hostname, proxy.port or 80, timeout=connect_timeout)
                 conn.absolute_form = True
                 conn.proxy_headers = auth
             else:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect_timeout)
             self._connections[key] = conn
         return conn
 
@@ -212,11 +148,20 @@ class StdlibHttp:
         if conn is not None:
             conn.close()
 
-    def _send(self, method, url, body, headers):
-        """One request on a kept-alive connection; returns the response with its body unread.
+    def _connect(self, conn, parts, method, shown):
+        try:
+            conn.connect()
+            conn.sock.settimeout(self.timeout)
+        except ssl.SSLError as exc:
+            self._drop(parts)
+            raise tls_error(exc, method, shown) from None
+        except OSError as exc:
+            self._drop(parts)
+            raise DeviceUnreachable("device unreachable: %s" % connection_reason(exc, self.timeout, connecting=True),
+                                    method, shown) from None
 
-        Connection errors raise DeviceUnreachable, a failed TLS handshake TlsError.
-        """
+    def _send(self, method, url, body, headers):
+        """One request on a kept-alive connection; returns the answer with its body unread."""
         parts = urlsplit(url)
         shown = redact_url(url)
         target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
@@ -230,40 +175,46 @@ class StdlibHttp:
             try:
                 if getattr(conn, "absolute_form", False):  # plain http:// through a proxy
                     conn.request(method, url, body=body, headers=dict(merged, **conn.proxy_headers))
-                    return conn.getresponse()
-                conn.request(method, target, body=body, headers=merged)
+                else:
+                    conn.request(method, target, body=body, headers=merged)
                 return conn.getresponse()
+            except ssl.SSLError as exc:
+                self._drop(parts)
+                raise DeviceUnreachable("device unreachable: TLS error during the request (%s)" % exc.__class__.__name__,
+                                        method, shown) from None
             except (OSError, http.client.HTTPException) as exc:
                 self._drop(parts)
                 if reused and not fresh and isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
                     continue  # the server closed an idle kept-alive connection: one fresh try
-                raise DeviceUnreachable("server unreachable: %s" % describe_socket_error(exc), method, shown) from None
-        raise DeviceUnreachable("server unreachable", method, shown)  # not reached
+                raise DeviceUnreachable("device unreachable: %s" % connection_reason(exc, self.timeout), method, shown) from None
+        raise DeviceUnreachable("device unreachable", method, shown)  # not reached
 
-    def _connect(self, conn, parts, method, shown):
+    def _delay(self, attempt, answer=None):
+        """As ``HttpClient``: full jitter up to the exponential backoff; ``Retry-After`` plus up to one backoff."""
+        if answer is not None:
+            retry_after = retry_after_seconds(answer.getheader("Retry-After"), None)
+            if retry_after is not None:
+                return retry_after + self._jitter() * self.backoff
+        return self._jitter() * min(MAX_BACKOFF, self.backoff * (2 ** attempt))
+
+    def _read_bounded(self, raw, method, url, shown):
+        declared = raw.getheader("Content-Length") or ""
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            self._drop(urlsplit(url))
+            raise too_large(method, shown, raw.status, int(declared))
         try:
-            conn.connect()
-        except ssl.SSLError as exc:
-            self._drop(parts)
-            raise TlsError("TLS failed: %s (set validate_certs=false or ca_path if the server certificate is self-issued; "
-                           "client_cert/client_key if a proxy asks for one)" % tls_reason(exc), method, shown) from None
-        except OSError as exc:
-            self._drop(parts)
-            reason = describe_socket_error(exc)
-            if str(exc).startswith("Tunnel connection failed"):
-                reason = "the proxy refused the tunnel (%s)" % str(exc).split(":", 1)[-1].strip()
-            raise DeviceUnreachable("server unreachable: %s" % reason, method, shown) from None
-
-    def _delay(self, attempt, response=None):
-        # jitter: a fleet that hit the same busy server does not come back in lock-step
-        default = self.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
-        if response is not None:
-            return retry_after_seconds(response.getheader("Retry-After"), default)
-        return default
+            body = raw.read(MAX_BODY + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            self._drop(urlsplit(url))
+            raise DeviceUnreachable("device unreachable: %s" % connection_reason(exc, self.timeout), method, shown) from None
+        if len(body) > MAX_BODY:
+            self._drop(urlsplit(url))
+            raise too_large(method, shown, raw.status)
+        return body
 
     # ----------------------------------------------------------------- requests
     def request(self, method, path, json_body=None, headers=None, expected=None, retry=True):
-        """Send one request and read the answer (JSON-sized: bodies over 8 MiB are refused)."""
+        """Send one request and read the answer (bodies over ``_http.MAX_BODY`` are refused)."""
         url = self.url_for(path)
         shown = redact_url(url)
         body = None
@@ -276,30 +227,20 @@ class StdlibHttp:
             last = attempt == attempts - 1
             try:
                 raw = self._send(method, url, body, headers)
-                content = raw.read(MAX_JSON_BODY + 1)
+                content = self._read_bounded(raw, method, url, shown)
             except DeviceUnreachable:
                 if last or method not in IDEMPOTENT_METHODS:
                     raise
                 self._sleep(self._delay(attempt))
                 continue
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop(urlsplit(url))
-                if last or method not in IDEMPOTENT_METHODS:
-                    raise DeviceUnreachable("server unreachable: %s" % describe_socket_error(exc), method, shown) from None
-                self._sleep(self._delay(attempt))
-                continue
-            if len(content) > MAX_JSON_BODY:
-                self._drop(urlsplit(url))
-                raise DeviceApiError("the server answered with more than %d MiB where a short JSON answer was expected"
-                                     % (MAX_JSON_BODY // (1024 * 1024)), method, shown, raw.status)
-            response = Response(raw.status, raw.reason, raw.getheaders(), content, method, shown)
+            response = Response(raw.status, raw.reason, dict(raw.getheaders()), content, method, shown)
             retryable = raw.status in RETRY_STATUSES and (method in IDEMPOTENT_METHODS or raw.status == 429)
             if retryable and not last:
                 self._sleep(self._delay(attempt, raw))
                 continue
             break
         if expected is not None and response.status not in expected:
-            raise DeviceApiError("unexpected answer", method, shown, response.status, response.content)
+            raise response.error("unexpected answer")
         return response
 
     def download_to(self, path, fileobj, headers=None, chunk_size=READ_CHUNK, on_chunk=None, statuses=(200, 206)):
@@ -334,7 +275,7 @@ class StdlibHttp:
         if raw.status not in statuses:
             content = raw.read(4096)
             self._drop(urlsplit(url))
-            return Response(raw.status, raw.reason, raw.getheaders(), content, "GET", shown), 0
+            return Response(raw.status, raw.reason, dict(raw.getheaders()), content, "GET", shown), 0
         written = 0
         buffer = bytearray(chunk_size)
         view = memoryview(buffer)
@@ -348,11 +289,13 @@ class StdlibHttp:
                 written += count
                 if on_chunk is not None:
                     on_chunk(chunk)
-            expected = raw.getheader("Content-Length")
-            if expected is not None and expected.isdigit() and written < int(expected):
-                raise http.client.IncompleteRead(b"", int(expected) - written)
+            announced = raw.getheader("Content-Length")
+            if announced is not None and announced.isdigit() and written < int(announced):
+                raise http.client.IncompleteRead(b"", int(announced) - written)
         except (OSError, http.client.HTTPException) as exc:
             self._drop(urlsplit(url))
-            raise DeviceUnreachable("the download broke after %d bytes: %s" % (written, describe_socket_error(exc)),
-                                    "GET", shown, bytes_received=written) from None
-        return Response(raw.status, raw.reason, raw.getheaders(), b"", "GET", shown), written
+            reason = "the connection closed before the announced length" if isinstance(exc, http.client.IncompleteRead) \
+                else connection_reason(exc, self.timeout)
+            raise DeviceUnreachable("the download broke after %d bytes: %s" % (written, reason), "GET", shown,
+                                    bytes_received=written) from None
+        return Response(raw.status, raw.reason, dict(raw.getheaders()), b"", "GET", shown), written

@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceApiError, FleetopsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http import MAX_RETRY_AFTER
+from ansible_collections.fleetops.upgrade.plugins.module_utils._http import MAX_RETRY_AFTER
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 from tests.simulators._base import start
@@ -76,7 +76,7 @@ def test_download_waits_out_a_busy_server_with_retry_after(ddi, tmp_path, status
     pauses = []
     result = run(HawkbitArtifact, options_for(ARTIFACT_SPEC, url, action_id=action, dest=str(tmp_path)), sleep=pauses.append)
     assert (tmp_path / "os" / "fw.bin").read_bytes() == DATA and result["changed"]
-    assert pauses == [2.0, 2.0]
+    assert len(pauses) == 2 and all(2.0 <= pause <= 2.01 for pause in pauses)  # Retry-After plus up to one backoff of jitter
     assert [e["status"] for e in downloads(simulator)] == [status, status, 200]
 
 
@@ -86,7 +86,7 @@ def test_retry_after_is_bounded(ddi, tmp_path):
     simulator.faults.append({"path_contains": "/artifacts/fw.bin", "status": 429, "count": 1, "retry_after": 86400})
     pauses = []
     run(HawkbitArtifact, options_for(ARTIFACT_SPEC, url, action_id=action, dest=str(tmp_path)), sleep=pauses.append)
-    assert pauses == [MAX_RETRY_AFTER]
+    assert len(pauses) == 1 and MAX_RETRY_AFTER <= pauses[0] <= MAX_RETRY_AFTER + 0.01
 
 
 def test_cut_then_busy_resumes_with_range_and_goes_on(ddi, tmp_path):
@@ -211,7 +211,7 @@ def test_tls_failure_is_clear_not_retried_and_leaves_no_part(self_issued, tmp_pa
         params = options_for(ARTIFACT_SPEC, server.url, chunks=chunks, dest=str(tmp_path), resume_attempts=3)
         result = execute(HawkbitArtifact, params, module="fleetops.upgrade.hawkbit_artifact")
         assert result["failed"] and "TLS failed: certificate verify failed" in result["msg"]
-        assert "set validate_certs=false or ca_path" in result["msg"] and "exception" not in result
+        assert "(set ca_path to the CA" in result["msg"] and "exception" not in result
         assert result["step"] == "download"
         assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
         ok = run(HawkbitArtifact, options_for(ARTIFACT_SPEC, server.url, chunks=chunks, dest=str(tmp_path), ca_path=self_issued[0]))
@@ -258,8 +258,8 @@ class Unexpected(http.server.BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("body, expected", [
     (b'{"unexpected": true}', r"expected a base poll answer with 'config' or '_links'"),
-    (b"[1, 2, 3]", "expected a base poll answer \\(a JSON object\\) but got a JSON array"),
-    (b"null", "but got null"),
+    (b"[1, 2, 3]", "the device answered JSON a list where an object was expected"),
+    (b"null", "the device answered JSON null where an object was expected"),
 ])
 def test_a_json_object_that_is_no_ddi_answer_is_an_error_naming_the_endpoint(body, expected):
     Unexpected.body = body
