@@ -213,3 +213,29 @@ def test_status_playbook_surveys_without_changing_anything(sim, tmp_path):
     lines = list(run.results("Show the fleet status").values())[0]["msg"]
     assert "ddi1 [hawkbit] DDI target %s installed action none, open action deployment %s; ok" % (name, action) in lines
     assert sim.log(name, MUTATING) == []
+
+
+def test_the_role_twice_in_one_play_starts_afresh(sim, tmp_path):
+    """playbooks/upgrade.yml runs every role twice (check-mode pre-flight, then the rollout): nothing may carry over."""
+    fleet = Fleet(sim, tmp_path)
+    name = fleet.add("twice")
+    action = deploy(sim, name)
+    playbook = """
+- name: Pre-flight in check mode
+  hosts: all
+  gather_facts: false
+  check_mode: true
+  roles:
+    - role: fleetops.upgrade.hawkbit_target
+- name: Roll out (facts of the first play are still there)
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: fleetops.upgrade.hawkbit_target
+"""
+    run = run_playbook(playbook, fleet.inventory(), tmp_path=tmp_path)
+    assert run.rc == 0, failures(run)
+    assert fleet.action("twice", action)["status"] == "FINISHED"
+    records = run.results("fleetops.upgrade.hawkbit_target : Record the result for the fleet report")["twice"]
+    items = records["ansible_facts"]["fleetops_upgrade_result"]["items"]
+    assert [item["component"] for item in items] == ["os firmware", "app app"]
