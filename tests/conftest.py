@@ -180,3 +180,100 @@ def images(tmp_path):
         header = build_image(str(path), component, version, **kwargs)
         return str(path), header
     return make
+
+
+@pytest.fixture
+def hawkbit():
+    """The hawkBit simulator in this process: (simulator, base URL). The DoS filter is off so tests may be fast;
+    tests that want it turn it on."""
+    from tests.simulators.hawkbit import HawkbitSimulator, start
+    simulator = HawkbitSimulator()
+    simulator.config.update(dos_reads_per_second=None, dos_writes_per_second=None)
+    server = start(simulator)
+    try:
+        yield simulator, server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def target(hawkbit):
+    """A hawkBit target ``dev1`` with token ``tok1`` in tenant DEFAULT."""
+    simulator, url = hawkbit
+    simulator.create_device("dev1", {"token": "tok1"})
+    return simulator, url, "dev1"
+
+
+def hawkbit_params(spec, url, **options):
+    """hawkBit module parameters as AnsibleModule would validate them (defaults filled in)."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    spec = dict(spec)
+    options.setdefault("url", url)
+    options.setdefault("controller_id", "dev1")
+    if "gateway_token" not in options:
+        options.setdefault("target_token", "tok1")
+    options.setdefault("backoff", 0.01)
+    validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    result = validator.validate(options)
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+@pytest.fixture
+def params():
+    """hawkbit_params, for tests that take it as a fixture."""
+    return hawkbit_params
+
+
+NPM_FAST = dict(validation_time=0.05, init_time=0.05, reboot_time=0.2)
+
+
+@pytest.fixture
+def npm_sim():
+    """The AppResponse simulator in this process."""
+    from tests.simulators import _base
+    from tests.simulators.appresponse import AppResponseSimulator
+    simulator = AppResponseSimulator()
+    server = _base.start(simulator)
+    simulator.url = server.url
+    try:
+        yield simulator
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def appliance(npm_sim):
+    """One fast AppResponse appliance named ``ar1``; returns its base URL."""
+    npm_sim.create_device("ar1", dict(NPM_FAST))
+    return npm_sim.url + "/ar1"
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    """Stand-in AppResponse images: image_file(version, size, name) -> path."""
+    from tests.simulators.appresponse import write_image
+
+    def make(version="11.6.0 #23947", size=64 * 1024, name=None):
+        path = tmp_path / (name or "image-%s.img" % version.split()[0])
+        return str(write_image(str(path), version, size))
+    return make
+
+
+@pytest.fixture
+def mwcloud_sim():
+    """The Magewell Cloud simulator in this process: ``mwcloud_sim(fleet, **settings)`` -> simulator (with ``url``)."""
+    from tests.simulators._base import start
+    from tests.simulators.mwcloud import MwCloudSimulator
+    servers = []
+
+    def make(fleet, **settings):
+        simulator = MwCloudSimulator(settings=settings)
+        simulator.load_fleet(fleet)
+        server = start(simulator)
+        servers.append(server)
+        simulator.url = server.url
+        return simulator
+    yield make
+    for server in servers:
+        server.stop()

@@ -15,10 +15,12 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.fleetops.upgrade.plugins.module_utils._connection import PROXY_VARIABLES, params_url_secrets
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
@@ -54,6 +56,18 @@ class InProcessAction(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
+    def task_proxy_environment(self):
+        """The proxy variables of the task's ``environment:`` (a module gets them as its process environment)."""
+        environment = {}
+        self._compute_environment_string(environment)
+        return {name: value for name, value in environment.items() if name.lower() in PROXY_VARIABLES}
+
+    def validation_message(self, errors):
+        """The message AnsibleModule fails with for the same arguments: the first error only."""
+        if isinstance(errors[0], UnsupportedError):
+            return "Unsupported parameters for (%s) module: %s" % (self.MODULE, errors.msg)
+        return errors.msg
+
     def run_in_process(self, args):
         """Validate like AnsibleModule does, run the task function, hide no_log values."""
         spec = dict(self.SPEC)
@@ -61,11 +75,13 @@ class InProcessAction(ActionBase):
         validated = validator.validate(args)
         no_log_values = validated._no_log_values
         if validated.error_messages:
-            result = {"failed": True, "msg": "; ".join(validated.error_messages)}
+            result = {"failed": True, "msg": self.validation_message(validated.errors)}
         else:
             params = validated.validated_parameters
+            no_log_values.update(params_url_secrets(params))
             result = execute(type(self).TASK, params, check_mode=bool(self._play_context.check_mode),
-                             diff=bool(self._play_context.diff), module=self.MODULE)
+                             diff=bool(self._play_context.diff), module=self.MODULE,
+                             environment=self.task_proxy_environment())
             result["invocation"] = {"module_args": params}
         warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
         if warnings:

@@ -6,7 +6,6 @@ import time
 import pytest
 import requests
 
-from tests.simulators._base import start
 from tests.simulators.mwcloud import MwCloudSimulator
 
 FLEET = {
@@ -20,13 +19,8 @@ FLEET = {
 
 
 @pytest.fixture
-def sim():
-    simulator = MwCloudSimulator(settings={"transfer_seconds": 0.3, "offline_seconds": 0.3})
-    simulator.load_fleet(FLEET)
-    server = start(simulator)
-    simulator.url = server.url
-    yield simulator
-    server.stop()
+def sim(mwcloud_sim):
+    return mwcloud_sim(FLEET, transfer_seconds=0.3, offline_seconds=0.3)
 
 
 def login(sim, user="Admin", password="admin", session=None):

@@ -9,8 +9,6 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._http import Http
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import (
     MwCloudApiError, MwCloudClient, device_from_record, firmware_from_record, multipart_form, normalize_version,
     password_md5, version_key)
-from tests.simulators._base import start
-from tests.simulators.mwcloud import MwCloudSimulator
 
 FLEET = {
     "A1": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.5.178", "name": "Studio A"},
@@ -20,13 +18,8 @@ FLEET = {
 
 
 @pytest.fixture
-def sim():
-    simulator = MwCloudSimulator(settings={"transfer_seconds": 0.2, "offline_seconds": 0.2})
-    simulator.load_fleet(FLEET)
-    server = start(simulator)
-    simulator.url = server.url
-    yield simulator
-    server.stop()
+def sim(mwcloud_sim):
+    return mwcloud_sim(FLEET, transfer_seconds=0.2, offline_seconds=0.2)
 
 
 def client_for(sim, username="Admin", password="admin", prefix=""):

@@ -6,8 +6,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError, TaskError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import (
     MWCLOUD_INFO_SPEC, MWCLOUD_UPGRADE_SPEC, run_mwcloud_info, run_mwcloud_upgrade)
-from tests.simulators._base import start
-from tests.simulators.mwcloud import MwCloudSimulator
 
 MUTATING = ("POST",)
 
@@ -23,13 +21,8 @@ FLEET = {
 
 
 @pytest.fixture
-def sim():
-    simulator = MwCloudSimulator(settings={"transfer_seconds": 0.2, "offline_seconds": 0.2})
-    simulator.load_fleet(FLEET)
-    server = start(simulator)
-    simulator.url = server.url
-    yield simulator
-    server.stop()
+def sim(mwcloud_sim):
+    return mwcloud_sim(FLEET, transfer_seconds=0.2, offline_seconds=0.2)
 
 
 def params(spec, sim, **args):
