@@ -15,22 +15,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ._common_args import CONNECTION_ARGS
 from ._errors import AuthenticationError, DeviceApiError
-
-NPM_AUTH_ARGS = dict(
-    username=dict(type="str"),
-    password=dict(type="str", no_log=True),
-    token=dict(type="str", no_log=True),
-)
-
-NPM_COMMON_ARGS = dict(CONNECTION_ARGS, **NPM_AUTH_ARGS)
-
-NPM_AUTH_RULES = dict(
-    mutually_exclusive=[("token", "username")],
-    required_together=[("username", "password")],
-    required_one_of=[("username", "token")],
-)
 
 AAA_VERSIONS = ("1.0", "2.0")
 UPDATE_API = "/api/npm.system_update/2.0"

@@ -155,11 +155,11 @@ durations:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import IMAGE_SPEC, run_image
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 
 
 def main():
-    run_module(IMAGE_SPEC, run_image)
+    run_module(IMAGE_SPEC, NpmImage)
 
 
 if __name__ == "__main__":

@@ -134,11 +134,11 @@ device_state:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import UPDATE_SPEC, run_update
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 
 
 def main():
-    run_module(UPDATE_SPEC, run_update)
+    run_module(UPDATE_SPEC, NpmUpdate)
 
 
 if __name__ == "__main__":
