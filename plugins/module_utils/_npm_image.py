@@ -53,7 +53,6 @@ class NpmImage(NpmRun):
         self.before = []        # the images when the task began (diff "before")
         self.current = []       # the images as last listed
         self.image_id = None    # the image this task added (or waited for)
-        self.waited_for = None  # the image of an earlier run that this task waited for
         self.would_wait = []    # check mode: in-progress images of unknown identity it would wait for first
 
     def run(self):
@@ -252,20 +251,21 @@ class NpmImage(NpmRun):
             self.would_wait = candidates  # check mode, identity not known yet: said with what it would send
             return None
         for image in candidates:
-            settled = self.wait_for_image(image, "image %s (%s, maybe the one with %s, sent by an earlier run)"
-                                          % (image["id"], image["state"], what))
-            if not self.may_be(settled, checksum, version):
-                continue
-            if settled.get("state") == "VALID":
-                self.waited_for = settled["id"]
-                self.list_images()
-                return self.already_there(settled, waited=True)
-            if settled.get("state") == "INVALID":
-                self.device_state = "image %s INVALID, kept on the appliance for inspection" % settled["id"]
-                self.image_id = settled["id"]
-                raise TaskError("image %s with %s (sent by an earlier run) was validated INVALID: %s. Sending it again would "
-                                "give the same result; delete it with npm_image state=absent id=%s after looking at it"
-                                % (settled["id"], what, settled.get("state_description"), settled["id"]), image=settled)
+            with self.step("validate"):
+                settled = self.wait_for_image(image, "image %s (%s, maybe the one with %s, sent by an earlier run)"
+                                              % (image["id"], image["state"], what))
+                if not self.may_be(settled, checksum, version):
+                    continue
+                if settled.get("state") == "VALID":
+                    self.list_images()
+                    return self.already_there(settled, waited=True)
+                if settled.get("state") == "INVALID":
+                    self.device_state = "image %s INVALID, kept on the appliance for inspection" % settled["id"]
+                    self.image_id = settled["id"]
+                    raise TaskError("image %s with %s (sent by an earlier run) was validated INVALID: %s. Sending it again "
+                                    "would give the same result; delete it with npm_image state=absent id=%s after looking "
+                                    "at it" % (settled["id"], what, settled.get("state_description"), settled["id"]),
+                                    image=settled)
         self.list_images()
         return None
 
@@ -281,20 +281,20 @@ class NpmImage(NpmRun):
         if not self.params["wait"]:
             return self.result(True, "image %s started (id %s, state %s); not waiting (wait=false)"
                                % (how, image["id"], image["state"]), image, self.after_with(image))
-        image = self.wait_for_image(image, "image %s to be validated" % image["id"], own=True)
-        state = image.get("state")
-        if state == "UPLOAD_ERROR":
-            self.delete_own_failed(image)
-            raise TaskError("the appliance marked image %s UPLOAD_ERROR: %s" % (image["id"], image.get("state_description")),
-                            image=image)
-        if state == "INVALID":
-            self.device_state = ("image %s INVALID, kept on the appliance for inspection (delete it with npm_image "
-                                 "state=absent id=%s)" % (image["id"], image["id"]))
-            raise TaskError("the appliance marked image %s INVALID: %s" % (image["id"], image.get("state_description")),
-                            image=image)
-        self.device_state = "image %s %s VALID on the appliance" % (image["id"], image.get("version"))
-        self.check_version(image)
-        self.steps.append("validated")
+        with self.step("validate", done="validated"):
+            image = self.wait_for_image(image, "image %s to be validated" % image["id"], own=True)
+            state = image.get("state")
+            if state == "UPLOAD_ERROR":
+                self.delete_own_failed(image)
+                raise TaskError("the appliance marked image %s UPLOAD_ERROR: %s" % (image["id"], image.get("state_description")),
+                                image=image)
+            if state == "INVALID":
+                self.device_state = ("image %s INVALID, kept on the appliance for inspection (delete it with npm_image "
+                                     "state=absent id=%s)" % (image["id"], image["id"]))
+                raise TaskError("the appliance marked image %s INVALID: %s" % (image["id"], image.get("state_description")),
+                                image=image)
+            self.device_state = "image %s %s VALID on the appliance" % (image["id"], image.get("version"))
+            self.check_version(image)
         done = "uploaded" if how == "upload" else "fetched"
         return self.result(True, "image %s %s and VALID (id %s)" % (image.get("version"), done, image["id"]),
                            image, self.after_with(image))
@@ -320,9 +320,7 @@ class NpmImage(NpmRun):
                 return backoff_poll(False, "%s %s%%" % (state, current.get("progress", 0)), probes, IMAGE_POLL_MAX)
             return backoff_poll(True, state, probes, IMAGE_POLL_MAX, current)
         try:
-            with self.step("validate"):
-                return wait_until(probe, what, self.params["wait_timeout"], FIRST_POLL,
-                                  clock=self.clock, sleep=self.sleep)[0].value
+            return wait_until(probe, what, self.params["wait_timeout"], FIRST_POLL, clock=self.clock, sleep=self.sleep)[0].value
         except WaitTimeout as exc:
             left = "image %s still %s on the appliance (a later run waits for it)" % (image["id"], exc.details["last_state"])
             self.device_state = left if own else "no new image from this task; " + left

@@ -112,7 +112,7 @@ class NpmUpdate(NpmRun):
         if self.check_mode:
             return self.plan(image, state, missing)
         self.client.long_task = True
-        return self.install(image, state)
+        return self.install(state)
 
     def refuse_blocked(self, state):
         description = self.update.get("state_description")
@@ -147,7 +147,7 @@ class NpmUpdate(NpmRun):
         extra = {"warnings": [missing]} if missing else {}
         return self.result(True, "would update %s to %s: %s" % (self.previous, version, ", ".join(self.steps)), version, **extra)
 
-    def install(self, image, state):
+    def install(self, state):
         if state != "IDLE":
             self.reset_to_idle()
             self.steps.append("reset from %s" % state)
@@ -166,12 +166,13 @@ class NpmUpdate(NpmRun):
                                  % (self.target, self.params["wait_timeout"]))
             raise
         except AuthenticationError:
-            self.device_state = ("update to %s started, outcome not known: the appliance answers again but no longer accepts "
-                                 "the credentials (last update state seen: %s; read it with npm_info)"
-                                 % (self.target, self.update.get("state")))
+            self.device_state = ("update to %s started, outcome not known: the appliance no longer accepts the credentials "
+                                 "(last update state seen: %s; read it with npm_info)" % (self.target, self.update.get("state")))
             raise
         self.steps.append("rebooted")
-        return self.verify(update, version, image)
+        with self.step("verify", done="verified"):
+            self.verify(update, version)
+        return self.result(True, "updated from %s to %s" % (self.previous, version), version, update)
 
     def reset_to_idle(self):
         with self.step("reset"):
@@ -184,14 +185,14 @@ class NpmUpdate(NpmRun):
             self.client.update_init()
             self.device_state = self.describe_state()
             self.wait_for_update_state("INITIALIZED", ("INITIALIZING", "INITIALIZED"), "the update to be initialized")
-        chosen = self.update.get("target_version")
-        if not version_matches(self.target, chosen):
-            valid = [i for i in self.client.images() if i.get("state") == "VALID"]
-            self.client.update_reset()
-            self.note_update(self.client.update())
-            raise TaskError("the appliance initialized an update to %s instead of %s (it picks among the VALID images: %s); "
-                            "it was reset to IDLE. Keep only the target's image VALID (npm_image state=absent) and run again"
-                            % (chosen, self.target, describe_images(valid)), target_version=chosen)
+            chosen = self.update.get("target_version")
+            if not version_matches(self.target, chosen):
+                valid = [i for i in self.client.images() if i.get("state") == "VALID"]
+                self.client.update_reset()
+                self.note_update(self.client.update())
+                raise TaskError("the appliance initialized an update to %s instead of %s (it picks among the VALID images: "
+                                "%s); it was reset to IDLE. Keep only the target's image VALID (npm_image state=absent) and "
+                                "run again" % (chosen, self.target, describe_images(valid)), target_version=chosen)
 
     def start(self):
         try:
@@ -238,7 +239,7 @@ class NpmUpdate(NpmRun):
         return wait_until(probe, "the update to %s to finish" % self.target, self.params["wait_timeout"], FIRST_POLL,
                           clock=self.clock, sleep=self.sleep)[0].value
 
-    def verify(self, update, version, image):
+    def verify(self, update, version):
         state = update.get("state")
         description = update.get("state_description")
         if state == "FAILED_CRITICAL":
@@ -253,8 +254,6 @@ class NpmUpdate(NpmRun):
         if not version_matches(self.target, version):
             raise TaskError("the update ended (state %s) but the appliance runs %s, not %s" % (state, version, self.target),
                             sw_version=version)
-        self.steps.append("verified")
-        return self.result(True, "updated from %s to %s" % (self.previous, version), version, update)
 
     def last_state(self):
         try:
