@@ -15,7 +15,8 @@ description:
     O(hostname), with the device record as host variables C(mwcloud_serial), C(mwcloud_name), C(mwcloud_family),
     C(mwcloud_product_id), C(mwcloud_product), C(mwcloud_hardware_version), C(mwcloud_firmware_version) (null when the
     device reports none), C(mwcloud_online), C(mwcloud_group_id), C(mwcloud_transferring), C(mwcloud_transfer_progress)
-    and C(mwcloud_url) (the cloud's O(url), for the modules and the C(fleetops.upgrade.magewell) role).
+    and C(mwcloud_url) (the cloud's O(url) without user info or query string, for the modules and the
+    C(fleetops.upgrade.magewell) role).
   - Puts every host in the group C(<prefix>devices) and in groups by product family, product model, hardware version,
     firmware version and online state (see O(group_prefix)); O(compose), O(groups) and O(keyed_groups) work
     as in other inventory plugins, O(filters) selects devices.
@@ -120,8 +121,9 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+from ansible_collections.fleetops.upgrade.plugins.module_utils._connection import ConnectionSettings
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError
-from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
+from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, redact_url
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import MwCloudClient, device_from_record
 
 VAR_PREFIX = "mwcloud_"
@@ -155,8 +157,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self):
         try:
-            http = HttpClient(self.get_option("url"), validate_certs=self.get_option("validate_certs"),
-                              ca_path=self.get_option("ca_path"), timeout=self.get_option("timeout"))
+            http = HttpClient(ConnectionSettings.from_options(self.get_options().get))
             with MwCloudClient(http, self.get_option("username"), self.get_option("password")) as client:
                 return client.get_devs(module=self.get_option("family"))
         except FleetopsError as exc:
@@ -166,7 +167,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, records):
         strict = self.get_option("strict")
         prefix = self.get_option("group_prefix")
-        url = self.get_option("url")
+        url = redact_url(self.get_option("url"))
         all_group = self.inventory.add_group(to_safe_group_name(prefix + "devices", force=True, silent=True))
         for record in records:
             device = device_from_record(record)

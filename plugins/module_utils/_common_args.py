@@ -1,22 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection options shared by every API family (doc fragment: fleetops.upgrade.connection)."""
+"""Argument spec pieces shared by every API family (doc fragment: fleetops.upgrade.connection)."""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
+from ._connection import CONNECTION_ARGS, ConnectionSettings  # noqa: F401 (CONNECTION_ARGS: API of this module)
 from ._http import HttpClient
-
-CONNECTION_ARGS = dict(
-    url=dict(type="str", required=True),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
-    client_cert=dict(type="path"),
-    client_key=dict(type="path", no_log=False),
-    timeout=dict(type="int", default=30),
-)
 
 WAIT_ARGS = dict(
     wait=dict(type="bool", default=True),
@@ -24,7 +16,9 @@ WAIT_ARGS = dict(
 )
 
 
-def http_client_from(params, **kwargs):
-    return HttpClient(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-                      client_cert=params["client_cert"], client_key=params["client_key"],
-                      timeout=params["timeout"], **kwargs)
+def http_client_from(params, headers=None, sleep=None, **connection):
+    """An HttpClient for module ``params``; ``connection`` overrides settings (``retries``, ``backoff``, ...)."""
+    kwargs = {"headers": headers}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    return HttpClient(ConnectionSettings.from_params(params, **connection), **kwargs)

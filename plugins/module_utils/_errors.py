@@ -50,6 +50,10 @@ class DeviceUnreachable(DeviceApiError):
     """No HTTP answer at all: refused, reset, timed out, closed without a response."""
 
 
+class TlsError(DeviceApiError):
+    """TLS failed (untrusted certificate, not TLS on that port): retrying cannot help, so nothing retries it."""
+
+
 class AuthenticationError(DeviceApiError):
     """Credentials or token refused."""
 

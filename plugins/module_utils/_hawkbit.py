@@ -208,7 +208,7 @@ class HawkbitClient:
         self.call("PUT", href or self.url("/configData"), json_body={"mode": mode, "data": data}, expected=(200, 201, 204))
 
     def software_module_artifacts(self, module_id):
-        return self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe=""))).json()
+        return self.call("GET", self.url("/softwaremodules/%s/artifacts" % quote(str(module_id), safe=""))).json(expect=list)
 
     def download(self, href, fileobj, offset=0, on_chunk=None):
         """Stream an artifact into ``fileobj`` from ``offset`` (Range); returns (status, bytes written).

@@ -4,8 +4,11 @@
 """HTTP transport shared by every device API client.
 
 One ``requests.Session`` per client for ordinary requests (connect/read timeouts on every
-request, retries with backoff for idempotent requests and 429/502/503/504, ``Retry-After``
-honoured). Uploads go through ``http.client`` instead, because ``requests`` cannot wait for
+request, retries with jittered backoff for idempotent requests and 429/502/503/504,
+``Retry-After`` honoured). Answers read into memory are capped (``MAX_BODY``): an API answer
+larger than that is refused without reading the rest. Proxies come from the environment the
+connection settings captured (``_connection``), ``.netrc`` and ``REQUESTS_CA_BUNDLE`` are not
+read: a file in a home directory must not change where tokens go. Uploads go through ``http.client`` instead, because ``requests`` cannot wait for
 ``100 Continue``: the body is streamed from the file (``sendfile`` on plain HTTP) with a
 ``Content-Length`` and is never read into memory.
 
@@ -17,16 +20,19 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import datetime
 import email.utils
 import http.client
 import io
 import json
 import os
+import random
 import selectors
 import socket
 import ssl
 import time
-from urllib.parse import urlsplit, urlunsplit
+from base64 import b64encode
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 try:
     import requests
@@ -44,11 +50,17 @@ else:
     except ImportError:  # requests without a separate urllib3 is not a thing, but never fail on import
         URLLIB3_ERRORS = ()
 
-from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError
+from ._connection import ConnectionSettings, validate_base_url  # noqa: F401 (validate_base_url: API of this module)
+from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError, TlsError
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 MAX_RETRY_AFTER = 60.0
+MAX_BACKOFF = 30.0
+MAX_BODY = 4 * 1024 * 1024
+READ_CHUNK = 64 * 1024
+JSON_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", type(None): "null", bool: "a boolean",
+                   int: "a number", float: "a number"}
 UPLOAD_CHUNK = 1024 * 1024
 USER_AGENT = "fleetops.upgrade"
 
@@ -70,8 +82,12 @@ class Response:
     def text(self):
         return self.content.decode("utf-8", errors="replace")
 
-    def json(self):
-        """The body as JSON; a clear error for HTML pages, empty or broken bodies."""
+    def json(self, expect=dict):
+        """The body as JSON; a clear error for HTML pages, empty or broken bodies.
+
+        ``expect``: the JSON type the endpoint answers (``dict`` for an object, ``list``), or None
+        for any; any other type is an error naming the method and endpoint.
+        """
         content_type = self.headers.get("content-type", "")
         stripped = self.content.lstrip()
         if "html" in content_type or stripped[:1] == b"<":
@@ -82,10 +98,15 @@ class Response:
             raise DeviceApiError("the device answered with an empty body where JSON was expected",
                                  self.method, self.url, self.status)
         try:
-            return json.loads(self.content)
+            data = json.loads(self.content)
         except ValueError:
             raise DeviceApiError("the device answered with a body that is not JSON",
                                  self.method, self.url, self.status, self.content) from None
+        if expect is not None and not isinstance(data, expect):
+            raise DeviceApiError("the device answered JSON %s where %s was expected"
+                                 % (json_type_name(data), JSON_TYPE_NAMES[expect]),
+                                 self.method, self.url, self.status, self.content)
+        return data
 
     def error(self, what):
         return DeviceApiError(what, self.method, self.url, self.status, self.content)
@@ -98,49 +119,57 @@ def redact_url(url):
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def validate_base_url(url):
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FleetopsError("invalid URL %r: expected http://host[:port][/prefix] or https://..." % redact_url(url or ""))
-    try:
-        parts.port
-    except ValueError:
-        raise FleetopsError("invalid URL %r: the port is not a number" % redact_url(url)) from None
-    return url.rstrip("/")
+def json_type_name(data):
+    return JSON_TYPE_NAMES.get(type(data), type(data).__name__)
 
 
 def retry_after_seconds(value, default):
+    """``Retry-After`` (seconds or an HTTP date) bounded to MAX_RETRY_AFTER; ``default`` if absent or malformed."""
     if not value:
         return default
     try:
         seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return default
         if parsed is None:
             return default
+        if parsed.tzinfo is None:  # "-0000" dates parse naive; they are UTC
+            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
         seconds = parsed.timestamp() - time.time()
+    if seconds != seconds:  # NaN
+        return default
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
 class HttpClient:
     """Transport for one device or server; API clients own one each."""
 
-    def __init__(self, base_url, validate_certs=True, ca_path=None, client_cert=None, client_key=None,
-                 timeout=30, connect_timeout=10, retries=3, backoff=1.0, headers=None, sleep=time.sleep):
+    def __init__(self, settings, headers=None, sleep=time.sleep, jitter=random.random, **connection):
+        """``settings``: a ConnectionSettings. A base URL with ``connection`` keyword arguments
+        (``timeout``, ``retries``, ...) builds one, for callers and tests that have no settings object."""
         if requests is None:
             raise FleetopsError("the Python library 'requests' is required on the host that runs this task")
-        self.base_url = validate_base_url(base_url)
-        self.validate_certs = validate_certs
-        self.ca_path = ca_path
-        self.client_cert = client_cert
-        self.client_key = client_key
-        self.timeout = timeout
-        self.connect_timeout = min(connect_timeout, timeout)
-        self.retries = retries
-        self.backoff = backoff
+        if not isinstance(settings, ConnectionSettings):
+            settings = ConnectionSettings(settings, **connection)
+        elif connection:
+            raise TypeError("HttpClient takes either settings or a URL with connection arguments")
+        self.settings = settings
+        self.base_url = settings.url
+        self.validate_certs = settings.validate_certs
+        self.ca_path = settings.ca_path
+        self.client_cert = settings.client_cert
+        self.client_key = settings.client_key
+        self.timeout = settings.timeout
+        self.connect_timeout = settings.connect_timeout
+        self.retries = settings.retries
+        self.backoff = settings.backoff
         self.headers = {"User-Agent": USER_AGENT}
         self.headers.update(headers or {})
         self._sleep = sleep
+        self._jitter = jitter
         self._session = None
 
     # ----------------------------------------------------------------- plumbing
@@ -175,10 +204,14 @@ class HttpClient:
         return (min(self.connect_timeout, read), read)
 
     def _backoff_delay(self, attempt, response=None):
-        default = self.backoff * (2 ** attempt)
+        """Full jitter (a random pause up to the exponential backoff) so a fleet does not retry in lock-step;
+        a ``Retry-After`` is waited at least, plus up to one ``backoff`` of jitter."""
+        jittered = self._jitter() * min(MAX_BACKOFF, self.backoff * (2 ** attempt))
         if response is not None:
-            return retry_after_seconds(response.headers.get("retry-after"), default)
-        return default
+            retry_after = retry_after_seconds(response.headers.get("retry-after"), None)
+            if retry_after is not None:
+                return retry_after + self._jitter() * self.backoff
+        return jittered
 
     # ----------------------------------------------------------------- requests
     def request(self, method, path, params=None, json_body=None, data=None, headers=None,
@@ -196,17 +229,16 @@ class HttpClient:
         for attempt in range(attempts):
             last_attempt = attempt == attempts - 1
             try:
-                raw = self.session.request(method, url, params=params, json=json_body, data=data,
-                                           headers=merged, timeout=self._timeouts(timeout),
-                                           allow_redirects=False)
-            except requests.exceptions.RequestException as exc:
+                response = self._send(method, url, shown_url, params=params, json=json_body, data=data,
+                                      headers=merged, timeout=self._timeouts(timeout), allow_redirects=False,
+                                      proxies=self.settings.proxies_for(url), stream=True)
+            except (requests.exceptions.RequestException, URLLIB3_ERRORS) as exc:
                 error = connection_error(exc, method, shown_url, timeout or self.timeout)
-                if last_attempt or method not in IDEMPOTENT_METHODS or isinstance(exc, requests.exceptions.SSLError):
+                if last_attempt or method not in IDEMPOTENT_METHODS or not isinstance(error, DeviceUnreachable):
                     raise error from None
                 self._sleep(self._backoff_delay(attempt))
                 continue
-            response = Response(raw.status_code, raw.reason, raw.headers, raw.content, method, shown_url)
-            retryable = raw.status_code in RETRY_STATUSES and (method in IDEMPOTENT_METHODS or raw.status_code == 429)
+            retryable = response.status in RETRY_STATUSES and (method in IDEMPOTENT_METHODS or response.status == 429)
             if retryable and not last_attempt:
                 self._sleep(self._backoff_delay(attempt, response))
                 continue
@@ -215,8 +247,25 @@ class HttpClient:
             raise response.error("unexpected answer")
         return response
 
-    def get_json(self, path, **kwargs):
-        return self.request("GET", path, expected=(200,), **kwargs).json()
+    def _send(self, method, url, shown_url, **kwargs):
+        """One request with its answer read, at most MAX_BODY bytes of it."""
+        try:
+            raw = self.session.request(method, url, **kwargs)
+        except OSError as exc:
+            raise tls_files_error(exc, method, shown_url) from None
+        with raw:
+            declared = raw.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise too_large(method, shown_url, raw.status_code, int(declared))
+            body = bytearray()
+            for chunk in raw.iter_content(READ_CHUNK):
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise too_large(method, shown_url, raw.status_code)
+            return Response(raw.status_code, raw.reason, raw.headers, bytes(body), method, shown_url)
+
+    def get_json(self, path, expect=dict, **kwargs):
+        return self.request("GET", path, expected=(200,), **kwargs).json(expect=expect)
 
     def download_to(self, path, fileobj, headers=None, chunk_size=UPLOAD_CHUNK, on_chunk=None, timeout=None,
                     statuses=(200, 206)):
@@ -232,7 +281,7 @@ class HttpClient:
         written = 0
         try:
             with self.session.get(url, headers=merged, stream=True, timeout=self._timeouts(timeout),
-                                  allow_redirects=True) as raw:
+                                  allow_redirects=True, proxies=self.settings.proxies_for(url)) as raw:
                 if raw.status_code not in statuses:
                     return Response(raw.status_code, raw.reason, raw.headers, raw.raw.read(4096), "GET", shown_url), 0
                 for chunk in iter_body(raw, chunk_size):
@@ -242,11 +291,11 @@ class HttpClient:
                         on_chunk(chunk)
                 return Response(raw.status_code, raw.reason, raw.headers, b"", "GET", shown_url), written
         except (requests.exceptions.RequestException, URLLIB3_ERRORS) as exc:
-            if not isinstance(exc, requests.exceptions.RequestException):
-                exc = requests.exceptions.ConnectionError(exc)
             error = connection_error(exc, "GET", shown_url, timeout or self.timeout)
             error.details["bytes_received"] = written
             raise error from None
+        except OSError as exc:
+            raise tls_files_error(exc, "GET", shown_url) from None
 
     # ----------------------------------------------------------------- uploads
     def upload(self, method, path, file_path, headers=None, expect_continue=False,
@@ -267,7 +316,7 @@ class HttpClient:
         merged["Content-Length"] = str(size)
         if expect_continue:
             merged["Expect"] = "100-continue"
-        conn = self._http_connection(parts, timeout)
+        conn, target = self._http_connection(parts, timeout, target, merged)
         progress = [0]
         try:
             self._connect(conn, method, shown_url)
@@ -279,20 +328,20 @@ class HttpClient:
                 if expect_continue:
                     early = self._await_continue(conn, continue_timeout)
                     if early is not None:
-                        return Response(early.status, early.reason, dict(early.getheaders()), early.read(),
-                                        method, shown_url), 0
+                        return Response(early.status, early.reason, dict(early.getheaders()),
+                                        read_bounded(early, method, shown_url), method, shown_url), 0
                 with open(file_path, "rb") as body:
                     self._send_body(conn.sock, body, size, progress)
             except (OSError, http.client.HTTPException) as exc:
                 answer = self._answer_after_broken_send(conn)
                 if answer is not None:
-                    return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
+                    return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.body,
                                     method, shown_url), progress[0]
                 raise upload_broken(progress[0], size, exc, method, shown_url) from None
             try:
                 answer = conn.getresponse()
-                return Response(answer.status, answer.reason, dict(answer.getheaders()), answer.read(),
-                                method, shown_url), progress[0]
+                return Response(answer.status, answer.reason, dict(answer.getheaders()),
+                                read_bounded(answer, method, shown_url), method, shown_url), progress[0]
             except (OSError, http.client.HTTPException) as exc:
                 raise upload_broken(progress[0], size, exc, method, shown_url) from None
         finally:
@@ -303,17 +352,36 @@ class HttpClient:
         try:
             conn.connect()
         except ssl.SSLError as exc:
-            raise DeviceUnreachable("device unreachable: TLS failed: %s (set validate_certs or ca_path if the device "
-                                    "certificate is self-issued)" % _ssl_reason(exc), method, shown_url) from None
+            raise tls_error(exc, method, shown_url) from None
         except OSError as exc:
             raise DeviceUnreachable("device unreachable: %s" % describe_socket_error(exc), method, shown_url) from None
 
-    def _http_connection(self, parts, timeout):
+    def _http_connection(self, parts, timeout, target, headers):
+        """(connection, request target); through the proxy the settings name for this URL, if any."""
         host, port = parts.hostname, parts.port
         read_timeout = timeout or self.timeout
+        proxy = self.settings.proxies_for(urlunsplit(parts)).get(parts.scheme)
+        if not proxy:
+            if parts.scheme == "https":
+                return http.client.HTTPSConnection(host, port, timeout=read_timeout, context=self._ssl_context()), target
+            return http.client.HTTPConnection(host, port, timeout=read_timeout), target
+        proxy_parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+        if proxy_parts.scheme != "http":
+            raise FleetopsError("uploads go through http:// proxies only; the proxy for %s is %s"
+                                % (parts.scheme, redact_url(proxy)))
+        proxy_headers = {}
+        if proxy_parts.username:
+            credentials = "%s:%s" % (unquote(proxy_parts.username), unquote(proxy_parts.password or ""))
+            proxy_headers["Proxy-Authorization"] = "Basic " + b64encode(credentials.encode()).decode()
+        proxy_port = proxy_parts.port or 80
         if parts.scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=read_timeout, context=self._ssl_context())
-        return http.client.HTTPConnection(host, port, timeout=read_timeout)
+            conn = http.client.HTTPSConnection(proxy_parts.hostname, proxy_port, timeout=read_timeout,
+                                               context=self._ssl_context())
+            conn.set_tunnel(host, port or 443, headers=proxy_headers)
+            return conn, target
+        headers.update(proxy_headers)
+        return http.client.HTTPConnection(proxy_parts.hostname, proxy_port, timeout=read_timeout), \
+            urlunsplit(("http", parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))
 
     def _ssl_context(self):
         if not self.validate_certs:
@@ -386,7 +454,7 @@ class HttpClient:
         try:
             conn.sock.settimeout(1.0)
             answer = conn.getresponse()
-            answer.read()
+            answer.body = answer.read(MAX_BODY)
             return answer
         except Exception:  # pylint: disable=broad-except
             return None
@@ -439,6 +507,35 @@ def iter_body(raw, chunk_size):
         yield chunk
 
 
+def read_bounded(answer, method, shown_url):
+    """The body of an http.client answer, refused beyond MAX_BODY."""
+    body = answer.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise too_large(method, shown_url, answer.status)
+    return body
+
+
+def too_large(method, shown_url, status, declared=None):
+    cap = "%d MiB" % (MAX_BODY >> 20) if MAX_BODY >= 1 << 20 and not MAX_BODY % (1 << 20) else "%d bytes" % MAX_BODY
+    size = "%d bytes" % declared if declared is not None else "more than that"
+    return DeviceApiError("the device answered with a body larger than %s (%s); no API answer is that large, "
+                          "so nothing more was read (wrong URL or a misbehaving device?)" % (cap, size),
+                          method, shown_url, status)
+
+
+def tls_files_error(exc, method, shown_url):
+    """requests checks the CA bundle and client certificate files itself and raises a bare OSError."""
+    if isinstance(exc, requests.exceptions.RequestException) or "TLS" not in str(exc):
+        return exc
+    return FleetopsError("cannot use the TLS files for %s %s: %s (check ca_path, client_cert and client_key)"
+                         % (method, shown_url, str(exc).split(",", maxsplit=1)[0]))
+
+
+def tls_error(exc, method, shown_url):
+    return TlsError("TLS failed: %s (set ca_path to the CA that issued the device certificate, or validate_certs: "
+                    "false if it is self-issued and you accept that)" % _ssl_reason(exc), method, shown_url)
+
+
 def upload_broken(sent, size, exc, method, shown_url):
     return DeviceUnreachable("the upload broke: the device closed the connection without an answer after %d of %d bytes "
                              "were sent (%s)" % (sent, size, describe_socket_error(exc)), method, shown_url, bytes_sent=sent)
@@ -457,12 +554,14 @@ def describe_socket_error(exc):
 
 
 def connection_error(exc, method, shown_url, timeout):
-    """Map a requests exception to DeviceUnreachable with a short, secret-free reason."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        reason = "TLS failed: %s (set validate_certs or ca_path if the device certificate is self-issued)" % _ssl_reason(exc)
+    """Map a requests (or urllib3) exception to DeviceUnreachable (TlsError for TLS) with a short, secret-free reason."""
+    if isinstance(exc, requests.exceptions.SSLError) or "SSLError" in str(exc) or isinstance(exc, ssl.SSLError):
+        return tls_error(exc, method, shown_url)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        reason = "the proxy refused or failed the connection"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         reason = "no connection within %ss" % timeout
-    elif isinstance(exc, requests.exceptions.ReadTimeout):
+    elif isinstance(exc, requests.exceptions.ReadTimeout) or "Read timed out" in str(exc):
         reason = "no answer within %ss" % timeout
     elif isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                           requests.exceptions.InvalidSchema)):
@@ -486,6 +585,8 @@ def _ssl_reason(exc):
     text = str(exc)
     marker = "certificate verify failed"
     if marker in text:
-        start = text.index(marker)
-        return text[start:].split(")", maxsplit=1)[0]
+        reason = text[text.index(marker):].split(")", maxsplit=1)[0]
+        return reason.split(" (_ssl.c:", maxsplit=1)[0]
+    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "UNEXPECTED_EOF" in text:
+        return "handshake error (is the device speaking TLS on that port? try http://)"
     return "handshake error"

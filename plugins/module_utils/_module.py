@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ._connection import params_url_secrets
 from ._http import REQUESTS_IMPORT_ERROR
 from ._task import execute
 
@@ -20,6 +21,7 @@ def run_module(spec, task, required_libs=(("requests", REQUESTS_IMPORT_ERROR),))
     ``required_libs``: (name, import error or None) pairs the task needs on the host that runs it.
     """
     module = AnsibleModule(supports_check_mode=True, **spec)
+    module.no_log_values.update(params_url_secrets(module.params))
     for name, error in required_libs:
         if error:
             module.fail_json(msg=missing_required_lib(name))

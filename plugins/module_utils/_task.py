@@ -18,6 +18,7 @@ import time
 import traceback
 from contextlib import contextmanager
 
+from ._connection import refuse_unusable_inputs, task_environment
 from ._errors import FleetopsError
 from ._redact import redact_text
 
@@ -69,7 +70,7 @@ class TaskRun:
 
 
 def _failed(run, msg, details):
-    result = run.failure_details() if run is not None else {}
+    result = run.failure_details() if run is not None else {"step": "prepare", "steps": [], "durations": {}}
     result.update(details)
     state = result.get("device_state")
     if state and "device state" not in msg:
@@ -78,21 +79,26 @@ def _failed(run, msg, details):
     return result
 
 
-def execute(task, params, check_mode=False, diff=False, module=None):
+def execute(task, params, check_mode=False, diff=False, module=None, environment=None):
     """Run ``task`` (a TaskRun subclass) and return its result; never raises.
 
-    A ``FleetopsError`` becomes a failed result with its message and details. Anything else is an
-    internal error: the message says so and names the step, the traceback goes under ``exception``.
+    Inputs that cannot work (time options not more than 0, missing TLS files) are refused first,
+    before any request. A ``FleetopsError`` becomes a failed result with its message and details.
+    Anything else is an internal error: the message says so and names the step, the traceback goes
+    under ``exception``. ``environment``: the task's ``environment:`` when the task runs inside the
+    controller's worker (a module gets it as its process environment).
     """
     run = None
     try:
-        if not (isinstance(task, type) and issubclass(task, TaskRun)):
-            return task(params, check_mode=check_mode, diff=diff)
-        run = task(params, check_mode=check_mode, diff=diff)
-        try:
-            return run.run()
-        finally:
-            run.close()
+        refuse_unusable_inputs(params)
+        with task_environment(environment):
+            if not (isinstance(task, type) and issubclass(task, TaskRun)):
+                return task(params, check_mode=check_mode, diff=diff)
+            run = task(params, check_mode=check_mode, diff=diff)
+            try:
+                return run.run()
+            finally:
+                run.close()
     except FleetopsError as exc:
         return _failed(run, exc.msg, exc.details)
     except Exception as exc:  # pylint: disable=broad-except

@@ -19,6 +19,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.fleetops.upgrade.plugins.module_utils._connection import PROXY_VARIABLES, params_url_secrets
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
@@ -54,6 +55,12 @@ class InProcessAction(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
+    def task_proxy_environment(self):
+        """The proxy variables of the task's ``environment:`` (a module gets them as its process environment)."""
+        environment = {}
+        self._compute_environment_string(environment)
+        return {name: value for name, value in environment.items() if name.lower() in PROXY_VARIABLES}
+
     def run_in_process(self, args):
         """Validate like AnsibleModule does, run the task function, hide no_log values."""
         spec = dict(self.SPEC)
@@ -64,8 +71,10 @@ class InProcessAction(ActionBase):
             result = {"failed": True, "msg": "; ".join(validated.error_messages)}
         else:
             params = validated.validated_parameters
+            no_log_values.update(params_url_secrets(params))
             result = execute(type(self).TASK, params, check_mode=bool(self._play_context.check_mode),
-                             diff=bool(self._play_context.diff), module=self.MODULE)
+                             diff=bool(self._play_context.diff), module=self.MODULE,
+                             environment=self.task_proxy_environment())
             result["invocation"] = {"module_args": params}
         warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
         if warnings:

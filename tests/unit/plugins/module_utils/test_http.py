@@ -1,11 +1,15 @@
 """Transport: retries, error messages, JSON handling and streaming uploads with 100-continue."""
 
+import json
 import socket
 import threading
+import time
 
 import pytest
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceApiError, DeviceUnreachable, FleetopsError
+from ansible_collections.fleetops.upgrade.plugins.module_utils import _http
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import (
+    DeviceApiError, DeviceUnreachable, FleetopsError, TlsError)
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, redact_url, retry_after_seconds
 from tests.simulators._base import DROP, SimResponse, Simulator, json_response, start
 
@@ -193,3 +197,137 @@ def test_upload_to_a_closed_port_is_unreachable(tmp_path):
         port = sock.getsockname()[1]
     with pytest.raises(DeviceUnreachable, match="device unreachable: connection refused"):
         client("http://127.0.0.1:%d" % port).upload("POST", "/up", _image(tmp_path, 1024), expect_continue=True)
+
+
+# ----------------------------------------------------------------- hardening (issue 9)
+@pytest.mark.parametrize("body, name", [([1, 2, 3], "a list"), (None, "null"), ("text", "a string"), (7, "a number")])
+def test_json_that_is_not_an_object_is_named_with_method_and_endpoint(scripted, body, name):
+    simulator, url = scripted
+    simulator.script = [SimResponse(200, json.dumps(body), {"Content-Type": "application/json"})]
+    with pytest.raises(DeviceApiError) as caught:
+        client(url).get_json("/api/x")
+    assert caught.value.msg.startswith("the device answered JSON %s where an object was expected (GET %s/api/x -> HTTP 200)"
+                                       % (name, url))
+
+
+def test_list_endpoints_ask_for_a_list(scripted):
+    simulator, url = scripted
+    simulator.script = [json_response(200, [{"a": 1}]), json_response(200, {"a": 1})]
+    assert client(url).get_json("/x", expect=list) == [{"a": 1}]
+    with pytest.raises(DeviceApiError, match="answered JSON an object where a list was expected"):
+        client(url).get_json("/x", expect=list)
+
+
+def test_a_body_over_the_cap_with_content_length_is_refused_unread(scripted, monkeypatch):
+    monkeypatch.setattr(_http, "MAX_BODY", 1024)
+    simulator, url = scripted
+    simulator.script = [json_response(200, {"blob": "x" * 5000})]
+    with pytest.raises(DeviceApiError) as caught:
+        client(url).get_json("/big")
+    assert caught.value.msg.startswith("the device answered with a body larger than 1024 bytes (5012 bytes); no API answer "
+                                       "is that large, so nothing more was read")
+    assert "xxxx" not in caught.value.msg
+
+
+def endless_server(sent):
+    """A server that answers 200 without Content-Length and sends until the client goes away."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[")
+        chunk = b"1," * 32768
+        try:
+            while sent[0] < 512 * 1024 * 1024:
+                conn.sendall(chunk)
+                sent[0] += len(chunk)
+        except OSError:
+            pass
+        conn.close()
+        listener.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return "http://127.0.0.1:%d" % listener.getsockname()[1]
+
+
+def test_a_body_over_the_cap_without_content_length_stops_reading():
+    sent = [0]
+    url = endless_server(sent)
+    with pytest.raises(DeviceApiError, match="larger than 4 MiB .more than that.") as caught:
+        client(url, retries=0).get_json("/stream")
+    assert "(GET %s/stream -> HTTP 200)" % url in caught.value.msg
+    time.sleep(0.2)
+    assert sent[0] < 64 * 1024 * 1024, "the client went on reading after the cap"
+
+
+@pytest.mark.parametrize("value", ["soon", "Mon, 99 Foo 2026 99:99:99 GMT", "-", "nan", "Wed, 21 Oct 2015 07:28:00"])
+def test_malformed_retry_after_falls_back_to_backoff(value):
+    assert retry_after_seconds(value, 1.5) in (1.5, 0.0)
+
+
+def test_malformed_retry_after_is_retried_with_backoff(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(503, headers={"Retry-After": "Mon, 99 Foo"}), json_response(200, {"a": 1})]
+    pauses = []
+    assert client(url, sleep=pauses.append).get_json("/x") == {"a": 1}
+    assert len(pauses) == 1 and 0 <= pauses[0] <= 0.01
+
+
+def test_backoff_is_full_jitter_and_retry_after_is_a_floor(scripted):
+    simulator, url = scripted
+    simulator.script = [SimResponse(503), SimResponse(503), SimResponse(429, headers={"Retry-After": "2"}),
+                        json_response(200, {})]
+    pauses = []
+    http = HttpClient(url, timeout=5, backoff=1.0, retries=3, sleep=pauses.append, jitter=lambda: 0.5)
+    http.get_json("/x")
+    assert pauses == [0.5, 1.0, 2.5]
+
+
+def test_two_clients_do_not_retry_in_lock_step(scripted):
+    simulator, url = scripted
+    pauses = []
+    for _ in range(2):
+        simulator.script = [SimResponse(503), SimResponse(503), json_response(200, {})]
+        seen = []
+        HttpClient(url, timeout=5, backoff=1.0, retries=3, sleep=seen.append).get_json("/x")
+        pauses.append(seen)
+    assert pauses[0] != pauses[1]
+    assert all(0 <= pause <= 2 for seen in pauses for pause in seen)
+
+
+def test_timeout_zero_is_refused_before_any_request(scripted):
+    simulator, url = scripted
+    with pytest.raises(FleetopsError) as caught:
+        HttpClient(url, timeout=0)
+    assert caught.value.msg == "timeout must be more than 0, got 0; nothing was sent to the device"
+    assert simulator.log == []
+
+
+def test_missing_ca_path_is_refused_before_any_request(scripted, tmp_path):
+    simulator, url = scripted
+    with pytest.raises(FleetopsError) as caught:
+        HttpClient(url, ca_path=str(tmp_path / "ca.pem"))
+    assert caught.value.msg == "ca_path %s does not exist; nothing was sent to the device" % (tmp_path / "ca.pem")
+
+
+def test_a_ca_file_that_vanished_is_a_clear_error(scripted, tmp_path):
+    simulator, url = scripted
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    http = client(url.replace("http://", "https://"), ca_path=str(ca))
+    ca.unlink()
+    with pytest.raises(FleetopsError) as caught:
+        http.get_json("/x")
+    assert caught.value.msg.startswith("cannot use the TLS files for GET https://")
+    assert "check ca_path, client_cert and client_key" in caught.value.msg
+
+
+def test_plain_http_spoken_to_an_https_url_is_one_tls_error_not_retried(scripted):
+    _simulator, url = scripted
+    pauses = []
+    with pytest.raises(TlsError) as caught:
+        client(url.replace("http://", "https://"), retries=3, sleep=pauses.append).get_json("/x")
+    assert caught.value.msg.startswith("TLS failed: handshake error (is the device speaking TLS on that port? try http://)")
+    assert pauses == []

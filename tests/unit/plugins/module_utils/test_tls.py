@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceUnreachable
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceUnreachable, TlsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
 from tests.simulators._base import start
 from tests.simulators.encedo import EncedoSimulator, build_image
@@ -42,8 +42,12 @@ def https_device(tmp_path_factory):
 
 def test_self_issued_certificate_is_refused_by_default(https_device):
     url, _cert, _image = https_device
-    with pytest.raises(DeviceUnreachable, match="TLS failed: certificate verify failed.*set validate_certs or ca_path"):
+    with pytest.raises(TlsError) as caught:
         HttpClient(url, retries=0).get_json("/api/system/version")
+    assert caught.value.msg == (
+        "TLS failed: certificate verify failed: self-signed certificate (set ca_path to the CA that issued the device "
+        "certificate, or validate_certs: false if it is self-issued and you accept that) (GET %s/api/system/version)" % url)
+    assert not isinstance(caught.value, DeviceUnreachable), "nothing that waits for an unreachable device may wait on TLS"
 
 
 def test_ca_path_makes_requests_and_uploads_work(https_device):
@@ -66,5 +70,5 @@ def test_validate_certs_false_skips_verification(https_device):
 
 def test_upload_with_untrusted_certificate_is_refused(https_device):
     url, _cert, image = https_device
-    with pytest.raises(DeviceUnreachable, match="TLS failed: certificate verify failed"):
+    with pytest.raises(TlsError, match="TLS failed: certificate verify failed"):
         HttpClient(url).upload("POST", "/api/system/upgrade/upload_fw", image)
