@@ -50,6 +50,17 @@ class NpmRun(TaskRun):
         self.client.close()
 
 
+def report_keys(previous, version, device_state):
+    """The keys the fleet report reads from every upgrade module, success and failure alike.
+
+    ``version`` is what the appliance runs at the end (in check mode: would run; None when not known,
+    e.g. after a start whose end was not seen). ``device_state`` None means nothing was changed.
+    """
+    if device_state is None:
+        device_state = "unchanged, runs %s" % previous if previous else "unchanged, nothing was sent to the appliance"
+    return dict(component=COMPONENT, previous_version=previous, version=version, device_state=device_state)
+
+
 def release(version):
     """``11.6.0`` from ``11.6.0 #23947``."""
     return (version or "").split("#", 1)[0].strip()

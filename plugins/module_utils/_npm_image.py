@@ -16,8 +16,8 @@ from ._common_args import WAIT_ARGS
 from ._errors import FleetopsError, TaskError, WaitTimeout
 from ._npm import IMAGE_STATES_IN_PROGRESS
 from ._npm_common import (
-    COMPONENT, FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, BackgroundHash, NpmRun, backoff_poll,
-    describe_image, describe_images, image_summary, sha256_of, version_matches,
+    FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, BackgroundHash, NpmRun, backoff_poll,
+    describe_image, describe_images, image_summary, report_keys, sha256_of, version_matches,
 )
 from ._redact import redact_url
 from ._steps import readable_image
@@ -53,23 +53,29 @@ class NpmImage(NpmRun):
         self.before = []        # the images when the task began (diff "before")
         self.current = []       # the images as last listed
         self.image_id = None    # the image this task added (or waited for)
+        self.running = None     # sw_version: an image does not change it, the fleet report reads it
         self.would_wait = []    # check mode: in-progress images of unknown identity it would wait for first
 
     def run(self):
+        size = readable_image(self.params["src"]) if self.params["state"] == "present" and self.params["src"] else None
+        with self.step("read"):
+            self.running = self.client.info().get("sw_version")
         if self.params["state"] == "absent":
             return self.absent()
+        version = self.params["version"]
+        if version and version_matches(version, self.running):
+            self.device_state = "runs %s" % self.running
+            return self.result(False, "already running %s: the appliance needs no image of %s" % (self.running, version))
         if self.params["src"]:
-            return self.present_from_file()
+            return self.present_from_file(size)
         return self.present_from_url()
 
     # -------------------------------------------------------------- results
     def result(self, changed, msg, image=None, after=None, **extra):
         result = dict(changed=changed, msg=msg, image=image, bytes_sent=self.bytes_sent, steps=list(self.steps),
-                      durations=dict(self.durations), component=COMPONENT, version=self.params["version"])
+                      durations=dict(self.durations), **report_keys(self.running, self.running, self.device_state))
         if self.image_id is not None:
             result["image_id"] = self.image_id
-        if self.device_state is not None:
-            result["device_state"] = self.device_state
         result.update(extra)
         if self.diff:
             before = [image_summary(i) for i in self.before]
@@ -78,7 +84,7 @@ class NpmImage(NpmRun):
 
     def failure_details(self):
         details = super().failure_details()
-        details.update(component=COMPONENT, version=self.params["version"], bytes_sent=self.bytes_sent)
+        details.update(report_keys(self.running, self.running, self.device_state), bytes_sent=self.bytes_sent)
         if self.image_id is not None:
             details["image_id"] = self.image_id
         return details
@@ -93,9 +99,8 @@ class NpmImage(NpmRun):
         return self.current
 
     # -------------------------------------------------------------- present: src
-    def present_from_file(self):
+    def present_from_file(self, size):
         src = self.params["src"]
-        size = readable_image(src)
         expected = (self.params["checksum"] or "").lower()
         self.before = self.list_images()
         sha256 = None
@@ -328,6 +333,7 @@ class NpmImage(NpmRun):
 
     def already_there(self, image, waited=False, **extra):
         self.check_version(image)
+        self.device_state = "runs %s; image %s %s VALID on the appliance" % (self.running, image["id"], image.get("version"))
         if waited:
             msg = "image %s (id %s) sent by an earlier run became VALID after waiting %ss; nothing sent" % (
                 image.get("version"), image["id"], self.durations.get("validate"))

@@ -14,8 +14,8 @@ __metaclass__ = type
 
 from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
 from ._npm_common import (
-    COMPONENT, FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, UPDATE_POLL_MAX, NpmRun, backoff_poll,
-    describe_images, image_summary, version_matches,
+    FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, UPDATE_POLL_MAX, NpmRun, backoff_poll,
+    describe_images, image_summary, report_keys, version_matches,
 )
 from ._wait import wait_until
 
@@ -41,13 +41,14 @@ class NpmUpdate(NpmRun):
         super().__init__(params, check_mode=check_mode, diff=diff, **kwargs)
         self.target = params.get("version")
         self.previous = None
+        self.running = None  # what the appliance runs as far as this task knows; None once an update started
         self.update = {}
         self.state_before = None
         self.image_id = None
 
     def run(self):
         with self.step("read"):
-            self.previous = self.client.info().get("sw_version")
+            self.previous = self.running = self.client.info().get("sw_version")
             self.update = self.client.update()
         self.state_before = self.update.get("state")
         if self.params["state"] == "idle":
@@ -57,13 +58,11 @@ class NpmUpdate(NpmRun):
     # -------------------------------------------------------------- results
     def result(self, changed, msg, version, update=None, **extra):
         update = update if update is not None else self.update
-        result = dict(changed=changed, msg=msg, component=COMPONENT, previous_version=self.previous, sw_version=version,
-                      steps=list(self.steps), durations=dict(self.durations), update_state=update.get("state"),
-                      state_description=update.get("state_description"), update_history=update.get("update_history", []))
+        result = dict(changed=changed, msg=msg, sw_version=version, steps=list(self.steps), durations=dict(self.durations),
+                      update_state=update.get("state"), state_description=update.get("state_description"),
+                      update_history=update.get("update_history", []), **report_keys(self.previous, version, self.device_state))
         if self.image_id is not None:
             result["image_id"] = self.image_id
-        if self.device_state is not None:
-            result["device_state"] = self.device_state
         result.update(extra)
         if self.diff:
             result["diff"] = {"before": {"sw_version": self.previous, "update_state": self.state_before},
@@ -72,7 +71,7 @@ class NpmUpdate(NpmRun):
 
     def failure_details(self):
         details = super().failure_details()
-        details.update(component=COMPONENT, previous_version=self.previous, update_state=self.update.get("state"))
+        details.update(report_keys(self.previous, self.running, self.device_state), update_state=self.update.get("state"))
         if self.image_id is not None:
             details["image_id"] = self.image_id
         return details
@@ -205,6 +204,7 @@ class NpmUpdate(NpmRun):
             self.device_state = "%s, update state %s" % ("still runs %s" % self.previous, self.last_state())
             raise
         self.device_state = "update to %s started (the appliance reboots)" % self.target
+        self.running = None
 
     def wait_for_update_state(self, wanted, allowed, what):
         probes = []
@@ -247,10 +247,11 @@ class NpmUpdate(NpmRun):
             raise TaskError("the update to %s failed with FAILED_CRITICAL: %s. Stop the rollout: a person must look "
                             "at this appliance before any retry" % (self.target, description))
         if state == "FAILED_GRACEFUL":
-            current = self.client.info().get("sw_version")
+            self.running = current = self.client.info().get("sw_version")
             self.device_state = "runs %s, update state FAILED_GRACEFUL (reset it with npm_update state=idle before a retry)" % current
             raise TaskError("the update to %s failed with FAILED_GRACEFUL: %s" % (self.target, description), sw_version=current)
         self.device_state = "runs %s" % version
+        self.running = version
         if not version_matches(self.target, version):
             raise TaskError("the update ended (state %s) but the appliance runs %s, not %s" % (state, version, self.target),
                             sw_version=version)

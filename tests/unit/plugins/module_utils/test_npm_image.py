@@ -66,6 +66,7 @@ def test_upload_idempotent_check_and_diff(npm_sim, appliance, image_file):
     assert result["diff"]["before"]["images"] == [] and len(result["diff"]["after"]["images"]) == 1
     assert result["device_state"] == "image 1 11.6.0 #23947 VALID on the appliance"
     assert result["steps"] == ["uploaded", "validated"] and result["image_id"] == 1
+    assert (result["component"], result["previous_version"], result["version"]) == ("software", "11.2.0 #13859", "11.2.0 #13859")
     npm_sim.clear_log()
     again = run(appliance, src=src)
     assert again["changed"] is False and again["bytes_sent"] == 0 and npm_mutations(npm_sim) == []
@@ -110,9 +111,10 @@ def test_interrupted_upload_names_the_image_left_when_it_cannot_be_deleted(npm_s
     assert npm_sim.device_state("ar1")["images"][0]["state"] == "UPLOAD_ERROR"
 
 
-def test_missing_file(appliance, tmp_path):
+def test_missing_file_is_refused_before_any_request(npm_sim, appliance, tmp_path):
     result = run(appliance, src=str(tmp_path / "nope.img"))
-    assert result["failed"] and "does not exist" in result["msg"] and "device_state" not in result
+    assert result["failed"] and "does not exist" in result["msg"] and npm_sim.requests_for("ar1") == []
+    assert result["device_state"] == "unchanged, nothing was sent to the appliance" and result["component"] == "software"
 
 
 def test_fetch_idempotent_by_version(npm_sim, appliance, image_file, file_server):
@@ -159,7 +161,7 @@ def test_hashed_before_the_upload_when_valid_images_exist(npm_sim, appliance, im
     src = image_file(size=2 * 1024 * 1024)
     result = run(appliance, src=src)
     assert result["changed"] is True and result["sha256"] == sha256_of(src) and result["image"]["id"] == 2
-    assert set(result["durations"]) == {"hash", "upload", "validate"}
+    assert set(result["durations"]) == {"read", "hash", "upload", "validate"}
     assert run(appliance, src=src)["changed"] is False
 
 
@@ -231,3 +233,16 @@ def test_token_expiring_while_waiting_carries_the_image_left(npm_sim, appliance,
     result = run(appliance, src=image_file(size=4096), token=access_token(appliance))
     assert result["failed"] and "refused the given token" in result["msg"] and result["step"] == "validate"
     assert result["device_state"] == "image 1 VALIDATING on the appliance (uploaded by this task)" and result["image_id"] == 1
+
+
+def test_nothing_sent_when_the_appliance_already_runs_the_version(npm_sim, appliance, image_file, file_server):
+    npm_sim.update_device("ar1", {"sw_version": "11.6.0 #23947"})
+    src = image_file(size=4096)
+    for check_mode in (True, False):
+        result = run(appliance, check_mode=check_mode, src=src, version="11.6.0")
+        assert result["changed"] is False and result["msg"].startswith("already running 11.6.0 #23947")
+        assert (result["previous_version"], result["version"], result["device_state"]) == (
+            "11.6.0 #23947", "11.6.0 #23947", "runs 11.6.0 #23947")
+    fetched = run(appliance, fetch_url=file_server[0] + "x.img", version="11.6.0 #23947")
+    assert fetched["changed"] is False and npm_mutations(npm_sim) == []
+    assert run(appliance, check_mode=True, src=src, version="11.7.0")["changed"] is True

@@ -24,10 +24,12 @@ def test_installs_through_reboot_and_token_expiry(npm_sim, appliance):
     planned = run(appliance, check_mode=True, diff=True, version="11.6.0")
     assert planned["changed"] is True and planned["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
     assert planned["diff"]["after"]["sw_version"] == "11.6.0 #23947" and npm_mutations(npm_sim) == []
-    assert "warnings" not in planned and "device_state" not in planned
+    assert "warnings" not in planned and planned["device_state"] == "unchanged, runs 11.2.0 #13859"
+    assert (planned["component"], planned["previous_version"], planned["version"]) == ("software", "11.2.0 #13859", "11.6.0 #23947")
     npm_sim.clear_log()
     result = run(appliance, diff=True, version="11.6.0")
     assert result["changed"] is True and result["sw_version"] == "11.6.0 #23947" and result["device_state"] == "runs 11.6.0 #23947"
+    assert (result["component"], result["previous_version"], result["version"]) == ("software", "11.2.0 #13859", "11.6.0 #23947")
     assert result["previous_version"] == "11.2.0 #13859" and result["update_history"][-1]["version"] == "11.6.0 #23947"
     assert result["steps"] == ["initialized 11.6.0 #23947", "started", "rebooted", "verified"]
     assert set(result["durations"]) == {"read", "init", "start", "reboot", "verify"} and result["image_id"] == 1
@@ -54,7 +56,8 @@ def test_without_image_lists_what_is_there(npm_sim, appliance):
     result = run(appliance, version="11.6.0")
     assert result["failed"] and "no VALID image of version 11.6.0" in result["msg"]
     assert "11.5.0 #1 (id 1, VALID), 11.6.0 #2 (id 2, INVALID)" in result["msg"]
-    assert npm_mutations(npm_sim) == [] and "device_state" not in result
+    assert npm_mutations(npm_sim) == [] and result["device_state"] == "unchanged, runs 11.2.0 #13859"
+    assert (result["previous_version"], result["version"]) == ("11.2.0 #13859", "11.2.0 #13859")
 
 
 def test_check_mode_without_the_image_says_what_it_would_do(npm_sim, appliance):
@@ -93,6 +96,7 @@ def test_failed_graceful(npm_sim, appliance, behaviour):
     assert result["failed"] and "FAILED_GRACEFUL: Update failed: pre-install checks failed" in result["msg"]
     assert "npm_update state=idle" in result["msg"] and result["sw_version"] == "11.2.0 #13859"
     assert result["device_state"].startswith("runs 11.2.0 #13859, update state FAILED_GRACEFUL")
+    assert (result["previous_version"], result["version"]) == ("11.2.0 #13859", "11.2.0 #13859")
 
 
 def test_failed_critical_then_refused(npm_sim, appliance):
@@ -136,3 +140,4 @@ def test_token_only_refused_after_the_reboot_carries_the_device_state(npm_sim, a
     assert result["device_state"].startswith("update to 11.6.0 started, outcome not known: the appliance no longer "
                                              "accepts the credentials")
     assert result["steps"] == ["initialized 11.6.0 #2", "started"]
+    assert result["previous_version"] == "11.2.0 #13859" and result["version"] is None and result["component"] == "software"
