@@ -141,3 +141,11 @@ def test_token_only_refused_after_the_reboot_carries_the_device_state(npm_sim, a
                                              "accepts the credentials")
     assert result["steps"] == ["initialized 11.6.0 #2", "started"]
     assert result["previous_version"] == "11.2.0 #13859" and result["version"] is None and result["component"] == "software"
+
+
+def test_junk_answers_fail_clearly_and_send_nothing(npm_sim, appliance):
+    npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}], "junk_answers": [{"sw_version": "11.2.0 #13859"}, [1]]})
+    result = run(appliance, version="11.6.0")
+    assert result["failed"] and "internal error" not in result["msg"] and result["step"] == "read"
+    assert "answered JSON a list where an object was expected (GET %s/api/npm.system_update/2.0/update" % appliance in result["msg"]
+    assert result["device_state"] == "unchanged, runs 11.2.0 #13859" and npm_mutations(npm_sim) == []
