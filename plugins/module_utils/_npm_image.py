@@ -52,7 +52,7 @@ class NpmImage(NpmRun):
         self.bytes_sent = 0
         self.before = []        # the images when the task began (diff "before")
         self.current = []       # the images as last listed
-        self.image_id = None    # the image this task added (or waited for)
+        self.image_id = None    # the image this task added, or the one it failed on
         self.running = None     # sw_version: an image does not change it, the fleet report reads it
         self.would_wait = []    # check mode: in-progress images of unknown identity it would wait for first
 
