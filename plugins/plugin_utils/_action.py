@@ -15,6 +15,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
@@ -61,6 +62,12 @@ class InProcessAction(ActionBase):
         self._compute_environment_string(environment)
         return {name: value for name, value in environment.items() if name.lower() in PROXY_VARIABLES}
 
+    def validation_message(self, errors):
+        """The message AnsibleModule fails with for the same arguments: the first error only."""
+        if isinstance(errors[0], UnsupportedError):
+            return "Unsupported parameters for (%s) module: %s" % (self.MODULE, errors.msg)
+        return errors.msg
+
     def run_in_process(self, args):
         """Validate like AnsibleModule does, run the task function, hide no_log values."""
         spec = dict(self.SPEC)
@@ -68,7 +75,7 @@ class InProcessAction(ActionBase):
         validated = validator.validate(args)
         no_log_values = validated._no_log_values
         if validated.error_messages:
-            result = {"failed": True, "msg": "; ".join(validated.error_messages)}
+            result = {"failed": True, "msg": self.validation_message(validated.errors)}
         else:
             params = validated.validated_parameters
             no_log_values.update(params_url_secrets(params))
