@@ -70,6 +70,8 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 params = json.loads(sys.argv[1])
 result = execute(NpmImage, params)
+if result.get("failed"):
+    sys.exit(result["msg"])
 print(json.dumps({"bytes_sent": result["bytes_sent"], "durations": result["durations"],
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
