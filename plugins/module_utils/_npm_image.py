@@ -172,9 +172,10 @@ class NpmImage(NpmRun):
                 kept.append("image %s left in UPLOAD_ERROR (deleting it failed: %s; delete it with npm_image state=absent "
                             "id=%s)" % (image["id"], exc.msg, image["id"]))
         parts = ["the interrupted upload's image %s (UPLOAD_ERROR) was deleted" % ", ".join(str(i) for i in deleted)] if deleted else []
-        if kept:
-            self.image_id = left[0].get("id")
-        return "; ".join(parts + kept) if kept else "no new image on the appliance (%s)" % parts[0]
+        if not kept:
+            return "no new image on the appliance (%s)" % parts[0]
+        self.image_id = [image["id"] for image in left if image["id"] not in deleted][0]
+        return "; ".join(parts + kept)
 
     def settle_new_images(self, known):
         """Images added since the task began, once none of them is UPLOADING (or after a short wait)."""
@@ -249,10 +250,10 @@ class NpmImage(NpmRun):
             return None
         if self.check_mode or not self.params["wait"]:
             if same:
-                why = "in check mode" if self.check_mode else "not waiting (wait=false)"
-                return self.result(False, "image %s with %s is already on the appliance and still %s; %s: would wait for it "
-                                   "instead of sending the image again" % (same[0]["id"], what, same[0]["state"], why),
-                                   same[0], waiting_for=same[0]["id"])
+                then = ("in check mode: would wait for it instead of sending the image again" if self.check_mode
+                        else "not waiting for it (wait=false) and not sending the image again")
+                return self.result(False, "image %s with %s is already on the appliance and still %s; %s"
+                                   % (same[0]["id"], what, same[0]["state"], then), same[0], waiting_for=same[0]["id"])
             self.would_wait = candidates  # check mode, identity not known yet: said with what it would send
             return None
         for image in candidates:

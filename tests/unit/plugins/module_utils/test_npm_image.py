@@ -175,6 +175,9 @@ def test_waits_for_its_earlier_upload_instead_of_sending_it_again(npm_sim, appli
     planned = run(appliance, check_mode=True, src=src)
     assert planned["changed"] is False and "image 1 with the SHA-256 of" in planned["msg"]
     assert "still VALIDATING; in check mode: would wait for it instead of sending the image again" in planned["msg"]
+    not_waiting = run(appliance, src=src, wait=False)
+    assert not_waiting["changed"] is False and not_waiting["waiting_for"] == 1
+    assert "not waiting for it (wait=false) and not sending the image again" in not_waiting["msg"]
     result = run(appliance, src=src, version="11.6.0")
     assert npm_mutations(npm_sim) == []
     assert result["changed"] is False and result["image"]["state"] == "VALID" and result["bytes_sent"] == 0
