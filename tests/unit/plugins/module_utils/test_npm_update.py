@@ -149,3 +149,11 @@ def test_junk_answers_fail_clearly_and_send_nothing(npm_sim, appliance):
     assert result["failed"] and "internal error" not in result["msg"] and result["step"] == "read"
     assert "answered JSON a list where an object was expected (GET %s/api/npm.system_update/2.0/update" % appliance in result["msg"]
     assert result["device_state"] == "unchanged, runs 11.2.0 #13859" and npm_mutations(npm_sim) == []
+
+
+@pytest.mark.parametrize("wait_timeout", [0, -1])
+def test_a_wait_timeout_that_cannot_work_is_refused_before_any_request(npm_sim, appliance, wait_timeout):
+    npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}]})
+    result = run(appliance, version="11.6.0", wait_timeout=wait_timeout)
+    assert result["failed"] and "wait_timeout must be more than 0" in result["msg"]
+    assert npm_sim.requests_for("ar1") == [] and npm_sim.device_state("ar1")["update"]["state"] == "IDLE"
