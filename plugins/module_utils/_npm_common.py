@@ -31,7 +31,6 @@ NPM_AUTH_RULES = dict(
     required_one_of=[("username", "token")],
 )
 
-COMPONENT = "software"
 HASH_CHUNK = 1024 * 1024
 FIRST_POLL = 0.25
 IMAGE_POLL_MAX = 5.0
@@ -50,15 +49,9 @@ class NpmRun(TaskRun):
         self.client.close()
 
 
-def report_keys(previous, version, device_state):
-    """The keys the fleet report reads from every upgrade module, success and failure alike.
-
-    ``version`` is what the appliance runs at the end (in check mode: would run; None when not known,
-    e.g. after a start whose end was not seen). ``device_state`` None means nothing was changed.
-    """
-    if device_state is None:
-        device_state = "unchanged, runs %s" % previous if previous else "unchanged, nothing was sent to the appliance"
-    return dict(component=COMPONENT, previous_version=previous, version=version, device_state=device_state)
+def unchanged_state(running):
+    """The device state of a task that changed nothing."""
+    return "unchanged, runs %s" % running if running else "unchanged, nothing was sent to the appliance"
 
 
 def release(version):

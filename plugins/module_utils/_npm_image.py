@@ -17,7 +17,7 @@ from ._errors import FleetopsError, TaskError, WaitTimeout
 from ._npm import IMAGE_STATES_IN_PROGRESS
 from ._npm_common import (
     FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, BackgroundHash, NpmRun, backoff_poll,
-    describe_image, describe_images, image_summary, report_keys, sha256_of, version_matches,
+    describe_image, describe_images, image_summary, sha256_of, unchanged_state, version_matches,
 )
 from ._redact import redact_url
 from ._steps import readable_image
@@ -53,7 +53,7 @@ class NpmImage(NpmRun):
         self.before = []        # the images when the task began (diff "before")
         self.current = []       # the images as last listed
         self.image_id = None    # the image this task added, or the one it failed on
-        self.running = None     # sw_version: an image does not change it, the fleet report reads it
+        self.running = None     # sw_version; an image does not change it
         self.would_wait = []    # check mode: in-progress images of unknown identity it would wait for first
 
     def run(self):
@@ -73,7 +73,8 @@ class NpmImage(NpmRun):
     # -------------------------------------------------------------- results
     def result(self, changed, msg, image=None, after=None, **extra):
         result = dict(changed=changed, msg=msg, image=image, bytes_sent=self.bytes_sent, steps=list(self.steps),
-                      durations=dict(self.durations), **report_keys(self.running, self.running, self.device_state))
+                      durations=dict(self.durations), sw_version=self.running,
+                      device_state=self.device_state or unchanged_state(self.running))
         if self.image_id is not None:
             result["image_id"] = self.image_id
         result.update(extra)
@@ -84,7 +85,8 @@ class NpmImage(NpmRun):
 
     def failure_details(self):
         details = super().failure_details()
-        details.update(report_keys(self.running, self.running, self.device_state), bytes_sent=self.bytes_sent)
+        details.update(sw_version=self.running, device_state=self.device_state or unchanged_state(self.running),
+                       bytes_sent=self.bytes_sent)
         if self.image_id is not None:
             details["image_id"] = self.image_id
         return details

@@ -15,11 +15,12 @@ __metaclass__ = type
 from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
 from ._npm_common import (
     FIRST_POLL, IMAGE_POLL_MAX, NPM_AUTH_RULES, NPM_COMMON_ARGS, UPDATE_POLL_MAX, NpmRun, backoff_poll,
-    describe_images, image_summary, report_keys, version_matches,
+    describe_images, image_summary, unchanged_state, version_matches,
 )
 from ._wait import wait_until
 
 UPDATE_WAIT_TIMEOUT = 3600
+COMPONENT = "software"
 
 UPDATE_SPEC = dict(
     argument_spec=dict(
@@ -32,6 +33,16 @@ UPDATE_SPEC = dict(
     required_if=[("state", "installed", ["version"])],
     **NPM_AUTH_RULES
 )
+
+
+def report_keys(previous, version, device_state):
+    """The keys the fleet report reads from every upgrade module, success and failure alike.
+
+    ``version`` is what the appliance runs at the end (in check mode: would run; None when not known,
+    e.g. after a start whose end was not seen). ``device_state`` None means nothing was changed.
+    """
+    return dict(component=COMPONENT, previous_version=previous, version=version,
+                device_state=device_state or unchanged_state(previous))
 
 
 class NpmUpdate(NpmRun):

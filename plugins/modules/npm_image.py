@@ -166,19 +166,10 @@ throughput_mib_s:
   returned: when an image was uploaded
   type: float
   sample: 412.5
-component:
-  description: What the image is for, for the fleet report; always V(software).
-  returned: always
-  type: str
-  sample: software
-previous_version:
-  description: C(sw_version) the appliance runs (an image does not change it).
-  returned: always (null when it could not be read)
-  type: str
-  sample: "11.2.0 #13859"
-version:
-  description: C(sw_version) the appliance runs at the end; the same as RV(previous_version), since an image does not
-    change it (M(fleetops.upgrade.npm_update) does).
+sw_version:
+  description:
+    - C(sw_version) the appliance runs. An image changes no version, so M(fleetops.upgrade.npm_image) returns no
+      C(component), C(previous_version) or C(version) for the fleet report; M(fleetops.upgrade.npm_update) does.
   returned: always (null when it could not be read)
   type: str
   sample: "11.2.0 #13859"

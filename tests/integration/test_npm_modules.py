@@ -142,8 +142,10 @@ def test_failures_are_clear_and_leave_a_known_state(npm_process, image, tmp_path
     assert dropped["failed"] and "the upload broke" in dropped["msg"]
     assert dropped["device_state"] == "no new image on the appliance (the interrupted upload's image 1 (UPLOAD_ERROR) was deleted)"
     assert npm_process.device(names["dropped"])["images"] == []
-    for result in list(upload.values()) + list(install.values()):
+    for result in install.values():
         assert result["component"] == "software" and result["device_state"] and "previous_version" in result
+    for result in upload.values():
+        assert result["device_state"] and result["sw_version"] == "11.2.0 #13859" and "previous_version" not in result
     graceful = install[names["graceful"]]
     assert graceful["failed"] and "FAILED_GRACEFUL" in graceful["msg"] and "state=idle" in graceful["msg"]
     assert graceful["sw_version"] == "11.2.0 #13859"

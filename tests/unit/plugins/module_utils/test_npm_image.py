@@ -66,7 +66,8 @@ def test_upload_idempotent_check_and_diff(npm_sim, appliance, image_file):
     assert result["diff"]["before"]["images"] == [] and len(result["diff"]["after"]["images"]) == 1
     assert result["device_state"] == "image 1 11.6.0 #23947 VALID on the appliance"
     assert result["steps"] == ["uploaded", "validated"] and result["image_id"] == 1
-    assert (result["component"], result["previous_version"], result["version"]) == ("software", "11.2.0 #13859", "11.2.0 #13859")
+    # an image changes no version: no component for the fleet report, only the version the appliance runs
+    assert result["sw_version"] == "11.2.0 #13859" and not {"component", "previous_version", "version"} & set(result)
     npm_sim.clear_log()
     again = run(appliance, src=src)
     assert again["changed"] is False and again["bytes_sent"] == 0 and npm_mutations(npm_sim) == []
@@ -114,7 +115,7 @@ def test_interrupted_upload_names_the_image_left_when_it_cannot_be_deleted(npm_s
 def test_missing_file_is_refused_before_any_request(npm_sim, appliance, tmp_path):
     result = run(appliance, src=str(tmp_path / "nope.img"))
     assert result["failed"] and "does not exist" in result["msg"] and npm_sim.requests_for("ar1") == []
-    assert result["device_state"] == "unchanged, nothing was sent to the appliance" and result["component"] == "software"
+    assert result["device_state"] == "unchanged, nothing was sent to the appliance" and result["sw_version"] is None
 
 
 def test_fetch_idempotent_by_version(npm_sim, appliance, image_file, file_server):
@@ -244,8 +245,7 @@ def test_nothing_sent_when_the_appliance_already_runs_the_version(npm_sim, appli
     for check_mode in (True, False):
         result = run(appliance, check_mode=check_mode, src=src, version="11.6.0")
         assert result["changed"] is False and result["msg"].startswith("already running 11.6.0 #23947")
-        assert (result["previous_version"], result["version"], result["device_state"]) == (
-            "11.6.0 #23947", "11.6.0 #23947", "runs 11.6.0 #23947")
+        assert (result["sw_version"], result["device_state"]) == ("11.6.0 #23947", "runs 11.6.0 #23947")
     fetched = run(appliance, fetch_url=file_server[0] + "x.img", version="11.6.0 #23947")
     assert fetched["changed"] is False and npm_mutations(npm_sim) == []
     assert run(appliance, check_mode=True, src=src, version="11.7.0")["changed"] is True
