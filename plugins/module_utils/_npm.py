@@ -170,7 +170,11 @@ class NpmClient:
         if response.status not in (200, 201, 202):
             raise DeviceApiError("the appliance refused the image upload", "POST", response.url, response.status,
                                  error_text(response), bytes_sent=sent)
-        return checked_image(response.json(), response), sent
+        try:
+            return checked_image(response.json(), response), sent
+        except DeviceApiError as exc:
+            exc.details["bytes_sent"] = sent
+            raise
 
     # ------------------------------------------------------------------ update
     def update(self, retry=True):
