@@ -22,6 +22,9 @@ description:
     as in other inventory plugins, O(filters) selects devices.
   - The inventory file name must end with C(mwcloud.yml) or C(mwcloud.yaml).
   - Logs in once, reads the device list with one request and logs out.
+  - Uses the same connection settings as the modules (see the C(fleetops.upgrade.connection) documentation fragment),
+    that is proxies from E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY), O(timeout) more than V(0) and a readable O(ca_path)
+    checked before any request.
 author:
   - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:

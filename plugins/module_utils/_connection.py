@@ -123,9 +123,10 @@ def url_secrets(url):
     userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
     if userinfo:
         secrets.add(userinfo)
-        password = userinfo.partition(":")[2]
-        if password:
-            secrets.update((password, unquote(password)))
+        # the raw password is inside userinfo; adding it apart would let it be masked first and leave the user name
+        password = unquote(userinfo.partition(":")[2])
+        if password and password not in userinfo:
+            secrets.add(password)
     if parts.query:
         secrets.add(parts.query)
     return {secret for secret in secrets if secret}

@@ -290,6 +290,7 @@ def test_read_modules_give_one_clear_message_for_every_hostile_answer(hostile_ru
         expected = transport_message(case, method, base_url(stand_in, case) + path)
         assert expected in item["msg"], (module, case, item["msg"])
     assert "hunter2" not in hostile_run.stdout + hostile_run.stderr
+    assert "Traceback" not in hostile_run.stdout + hostile_run.stderr
 
 
 @pytest.mark.parametrize("name, module, options, message", REFUSED, ids=[entry[0] for entry in REFUSED])
