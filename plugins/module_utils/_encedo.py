@@ -23,7 +23,7 @@ except ImportError:
 else:
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
-from ._common_args import CONNECTION_ARGS
+from ._common_args import CONNECTION_ARGS, http_client_from
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
 
 ENCEDO_COMMON_ARGS = dict(
@@ -89,6 +89,38 @@ def build_ejwt(seed, challenge, scope=UPGRADE_SCOPE, lifetime=TOKEN_LIFETIME, no
                                _b64url(json.dumps(payload, separators=(",", ":")).encode()))
     signature = hmac.new(shared, signing_input.encode("ascii"), hashlib.sha256).digest()
     return signing_input + "." + _b64url(signature)
+
+
+def describe_device(version_doc, status_doc):
+    """What encedo_info returns, from the ``/api/system/version`` and ``/api/system/status`` documents."""
+    firmware, diag = parse_firmware_version(version_doc.get("fwv"))
+    hardware = version_doc.get("hwv", "")
+    fls_state = status_doc.get("fls_state", 0)
+    return {
+        "model": "EPA" if "EPA" in hardware else "PPA",
+        "hardware": hardware,
+        "firmware_version": firmware,
+        "fwv": version_doc.get("fwv"),
+        "diag": diag,
+        "fws": version_doc.get("fws"),
+        "uis": version_doc.get("uis"),
+        "bootloader": version_doc.get("blv"),
+        "personalised": status_doc.get("inited", True) is not False,
+        "fls_state": fls_state,
+        "fault": fls_state != 0,
+        "fw_upgrade": bool(status_doc.get("fw_upgrade", False)),
+        "uptime": status_doc.get("uptime"),
+        "temperature": status_doc.get("temp"),
+    }
+
+
+def read_device(client):
+    return describe_device(client.system_version(), client.system_status())
+
+
+def client_from(params):
+    """The client a module's params describe (connection options, passphrase or token)."""
+    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"))
 
 
 class EncedoClient:

@@ -166,12 +166,12 @@ device_state:
   sample: running 1.3.0
 """
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_tasks import UPGRADE_SPEC, run_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC, EncedoUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(UPGRADE_SPEC, run_upgrade)
+    run_module(SPEC, EncedoUpgrade)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Task logic of encedo_info and encedo_upgrade: read, decide, act, wait, verify."""
+"""Task logic of encedo_upgrade: read, decide, upload, check, install, wait for the reboot, verify."""
 
 from __future__ import annotations
 
 __metaclass__ = type
 
-import time
-
-from ._common_args import WAIT_ARGS, http_client_from
-from ._encedo import (
-    COMPONENTS, ENCEDO_COMMON_ARGS, ENCEDO_MUTUALLY_EXCLUSIVE, EncedoClient, parse_firmware_version,
-)
+from ._common_args import WAIT_ARGS
+from ._encedo import COMPONENTS, ENCEDO_COMMON_ARGS, ENCEDO_MUTUALLY_EXCLUSIVE, client_from, read_device
 from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
-from ._steps import TimedSteps, readable_image
+from ._steps import readable_image
+from ._task import TaskRun
 from ._wait import Poll, wait_until
 
 MAX_FIRMWARE_BYTES = 3 * 1024 * 1024
@@ -25,12 +22,7 @@ CHECK_STATES = {201: "validation started", 202: "validation ongoing", 200: "vali
 REBOOT_INITIAL_DELAY = 1.0
 REBOOT_POLL_INTERVAL = 2.0
 
-INFO_SPEC = dict(
-    argument_spec=dict(ENCEDO_COMMON_ARGS),
-    mutually_exclusive=ENCEDO_MUTUALLY_EXCLUSIVE,
-)
-
-UPGRADE_SPEC = dict(
+SPEC = dict(
     argument_spec=dict(
         ENCEDO_COMMON_ARGS,
         component=dict(type="str", default="firmware", choices=["firmware", "ui"]),
@@ -46,46 +38,6 @@ UPGRADE_SPEC = dict(
 )
 
 
-def _client(params):
-    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"))
-
-
-def describe_device(version_doc, status_doc):
-    firmware, diag = parse_firmware_version(version_doc.get("fwv"))
-    hardware = version_doc.get("hwv", "")
-    fls_state = status_doc.get("fls_state", 0)
-    return {
-        "model": "EPA" if "EPA" in hardware else "PPA",
-        "hardware": hardware,
-        "firmware_version": firmware,
-        "fwv": version_doc.get("fwv"),
-        "diag": diag,
-        "fws": version_doc.get("fws"),
-        "uis": version_doc.get("uis"),
-        "bootloader": version_doc.get("blv"),
-        "personalised": status_doc.get("inited", True) is not False,
-        "fls_state": fls_state,
-        "fault": fls_state != 0,
-        "fw_upgrade": bool(status_doc.get("fw_upgrade", False)),
-        "uptime": status_doc.get("uptime"),
-        "temperature": status_doc.get("temp"),
-    }
-
-
-def read_device(client):
-    return describe_device(client.system_version(), client.system_status())
-
-
-def run_info(params, check_mode=False, diff=False):
-    client = _client(params)
-    try:
-        device = read_device(client)
-    finally:
-        client.close()
-    return dict(changed=False, **device)
-
-
-# ---------------------------------------------------------------- encedo_upgrade
 def check_image(component, path):
     """Refuse an image the device would drop without an answer; returns its size."""
     size = readable_image(path)
@@ -100,58 +52,58 @@ def check_image(component, path):
     return size
 
 
-class EncedoUpgrade(TimedSteps):
-    """One run of encedo_upgrade; ``steps`` and ``durations`` feed the result and failure reports."""
+class EncedoUpgrade(TaskRun):
+    """One run of encedo_upgrade."""
 
-    def __init__(self, params, check_mode, diff, clock=time.monotonic, sleep=time.sleep):
-        self.params = params
-        self.check_mode = check_mode
-        self.diff = diff
-        self.component = params["component"]
-        self.target = params["version"] if self.component == "firmware" else params["uis"]
-        self.client = _client(params)
-        self.clock = clock
-        self.sleep = sleep
-        self.steps = []
-        self.durations = {}
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.component = self.params["component"]
+        self.target = self.params["version"] if self.component == "firmware" else self.params["uis"]
+        self.client = client_from(self.params)
         self.bytes_sent = 0
         self.device = None
 
-    # -------------------------------------------------------------- helpers
+    def close(self):
+        self.client.close()
+
+    # -------------------------------------------------------------- result
     def current(self, device):
         return device["firmware_version"] if self.component == "firmware" else device["uis"]
+
+    def keeps(self):
+        return "the device keeps %s %s" % (self.component, self.current(self.device))
+
+    def failure_details(self):
+        details = super().failure_details()
+        details.update(component=self.component, bytes_sent=self.bytes_sent)
+        if self.device is not None:
+            details["previous_version"] = self.current(self.device)
+        return details
 
     def result(self, changed, msg, after, **extra):
         before = self.current(self.device)
         result = dict(changed=changed, msg=msg, component=self.component, previous_version=before,
                       version=after, steps=self.steps, durations=self.durations, bytes_sent=self.bytes_sent,
                       model=self.device["model"], fwv=self.device["fwv"], uis=self.device["uis"])
+        if self.device_state is not None:
+            result["device_state"] = self.device_state
         result.update(extra)
         if self.diff:
             result["diff"] = {"before": {self.component: before}, "after": {self.component: after}}
         return result
 
-    def failure(self, exc, device_state):
-        """``exc`` as an error that also carries the steps done and what the device was left with."""
-        details = dict(exc.details)
-        details.update(device_state=device_state, steps=self.steps, durations=self.durations,
-                       bytes_sent=details.get("bytes_sent", self.bytes_sent), previous_version=self.current(self.device))
-        return FleetopsError("%s; device state: %s" % (exc.msg, device_state), **details)
-
     # -------------------------------------------------------------- flow
     def run(self):
         image_size = check_image(self.component, self.params["src"])
-        try:
+        with self.step("read"):
             self.device = read_device(self.client)
-            self.refuse_unsupported()
-            current = self.current(self.device)
-            if current == self.target and not self.params["force"]:
-                return self.result(False, "%s is already at %s" % (self.component, self.target), current)
-            if self.check_mode:
-                return self.plan(image_size)
-            return self.upgrade()
-        finally:
-            self.client.close()
+        self.refuse_unsupported()
+        current = self.current(self.device)
+        if current == self.target and not self.params["force"]:
+            return self.result(False, "%s is already at %s" % (self.component, self.target), current)
+        if self.check_mode:
+            return self.plan(image_size)
+        return self.upgrade()
 
     def refuse_unsupported(self):
         device = self.device
@@ -175,45 +127,60 @@ class EncedoUpgrade(TimedSteps):
                            % (self.component, self.current(self.device), self.target, ", ".join(steps)), after)
 
     def upgrade(self):
-        keeps = "the device keeps %s %s" % (self.component, self.current(self.device))
+        self.device_state = "unchanged; " + self.keeps()
+        self.stage()
+        if not self.params["install"]:
+            self.device_state = "image staged"
+            return self.result(True, "%s image uploaded and verified, not installed (install=false)" % self.component,
+                               self.current(self.device))
+        self.install()
+        if self.component == "firmware" and not self.params["wait"]:
+            self.device_state = "rebooting into %s" % self.target
+            return self.result(True, "firmware install started; the device reboots (wait=false)", self.target)
+        if self.component == "firmware":
+            try:
+                with self.step("reboot", done="rebooted"):
+                    self.wait_for_reboot()
+            except WaitTimeout:
+                self.device_state = "install started but the device did not come back"
+                raise
+        return self.verify()
+
+    def stage(self):
+        """Authenticate, upload and wait for the check; the running version is untouched."""
         try:
             if self.device["personalised"]:
-                self._timed("authenticate", self.client.authenticate)
-                self.steps.append("authenticated")
-            self.bytes_sent = self._timed("upload", self.client.upgrade_upload, self.component, self.params["src"])
-            self.steps.append("uploaded")
-            self._timed("check", self.wait_for_check)
-            self.steps.append("checked")
+                with self.step("authenticate", done="authenticated"):
+                    self.client.authenticate()
+            with self.step("upload", done="uploaded"):
+                self.bytes_sent = self.client.upgrade_upload(self.component, self.params["src"])
         except AuthenticationError as exc:
+            self.bytes_sent = exc.details.get("bytes_sent", self.bytes_sent)
             if not self.bytes_sent:
-                raise self.failure(exc, "unchanged: refused before the image was sent; " + keeps) from None
-            raise self.failure(exc, "unchanged; " + keeps) from None
+                self.device_state = "unchanged: refused before the image was sent; " + self.keeps()
+            raise
         except FleetopsError as exc:
-            raise self.failure(exc, "not installed; " + keeps) from None
-        if not self.params["install"]:
-            return self.result(True, "%s image uploaded and verified, not installed (install=false)" % self.component,
-                               self.current(self.device), device_state="image staged")
+            self.bytes_sent = exc.details.get("bytes_sent", self.bytes_sent)
+            self.device_state = "not installed; " + self.keeps()
+            raise
+        self.device_state = "not installed; " + self.keeps()
+        with self.step("check", done="checked"):
+            self.wait_for_check()
+
+    def install(self):
+        self.device_state = "image verified but not installed; " + self.keeps()
         try:
-            self._timed("install", self.client.upgrade_install, self.component)
+            with self.step("install"):
+                self.client.upgrade_install(self.component)
         except DeviceUnreachable:
             if self.component != "firmware":
                 raise
             # install_fw answers 200 and closes; a lost answer may still mean the device is rebooting.
             self.steps.append("install requested (no answer)")
-        except FleetopsError as exc:
-            raise self.failure(exc, "image verified but not installed; " + keeps) from None
         else:
             self.steps.append("install started" if self.component == "firmware" else "installed")
-        if self.component == "firmware" and not self.params["wait"]:
-            return self.result(True, "firmware install started; the device reboots (wait=false)", self.target,
-                               device_state="rebooting into %s" % self.target)
         if self.component == "firmware":
-            try:
-                self._timed("reboot", self.wait_for_reboot)
-            except WaitTimeout as exc:
-                raise self.failure(exc, "install started but the device did not come back") from None
-            self.steps.append("rebooted")
-        return self.verify()
+            self.device_state = "install started"
 
     def wait_for_check(self):
         probes = []
@@ -248,26 +215,23 @@ class EncedoUpgrade(TimedSteps):
                    sleep=self.sleep, initial_delay=REBOOT_INITIAL_DELAY)
 
     def verify(self):
-        after_device = read_device(self.client)
+        with self.step("verify"):
+            after_device = read_device(self.client)
         now = self.current(after_device)
         if now != self.target:
-            raise self.failure(TaskError("the device reports %s %s after the install, expected %s"
-                                         % (self.component, now, self.target)),
-                               "running %s %s" % (self.component, now))
+            self.device_state = "running %s %s" % (self.component, now)
+            raise TaskError("the device reports %s %s after the install, expected %s" % (self.component, now, self.target))
         self.steps.append("verified")
+        self.device_state = "running %s" % now
         warnings = []
         if self.component == "firmware" and self.device["personalised"] and self.params.get("passphrase"):
             try:
-                self._timed("reauthenticate", self.client.authenticate)
-                self.steps.append("re-authenticated")
+                with self.step("reauthenticate", done="re-authenticated"):
+                    self.client.authenticate()
             except AuthenticationError as exc:
                 warnings.append("the device runs %s but refused a new token after the reboot: %s" % (self.target, exc.msg))
         result = self.result(True, "%s upgraded from %s to %s" % (self.component, self.current(self.device), now), now,
-                             fwv=after_device["fwv"], uis=after_device["uis"], device_state="running %s" % now)
+                             fwv=after_device["fwv"], uis=after_device["uis"])
         if warnings:
             result["warnings"] = warnings
         return result
-
-
-def run_upgrade(params, check_mode=False, diff=False):
-    return EncedoUpgrade(params, check_mode, diff).run()

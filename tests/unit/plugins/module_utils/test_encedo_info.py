@@ -1,0 +1,33 @@
+"""encedo_info task logic against the simulator (in this process), through the shared boundary."""
+
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_info import SPEC, EncedoInfo
+from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
+from tests.unit.plugins.module_utils.encedo_support import device, validated  # noqa: F401 - fixture
+
+
+def info(url, **args):
+    return execute(EncedoInfo, validated(SPEC, url=url, **args), module="encedo_info")
+
+
+
+def test_info_reports_versions_model_and_state(encedo_sim, device):
+    name, url = device(firmware="1.2.2", diag=True, fls_state=4)
+    result = info(url)
+    assert result["changed"] is False
+    assert result["firmware_version"] == "1.2.2" and result["diag"] is True
+    assert result["fwv"] == "Encedo nGINE FW v1.2.2-DIAG"
+    assert result["model"] == "PPA" and result["personalised"] is False
+    assert result["fault"] is True and result["fls_state"] == 4
+    assert result["bootloader"].startswith("Encedo Secure Bootloader")
+
+
+def test_info_on_epa(device):
+    name, url = device(model="EPA")
+    result = info(url)
+    assert result["model"] == "EPA" and result["uis"] is None
+
+
+def test_transient_5xx_on_reads_is_retried(encedo_sim, device, images):
+    name, url = device(fail_requests={"status": 503, "count": 1})
+    result = info(url)
+    assert result["firmware_version"] == "1.2.2"
