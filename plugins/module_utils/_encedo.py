@@ -24,7 +24,7 @@ else:
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
 from ._common_args import CONNECTION_ARGS, http_client_from
-from ._errors import AuthenticationError, DeviceApiError, FleetopsError
+from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError
 
 ENCEDO_COMMON_ARGS = dict(
     CONNECTION_ARGS,
@@ -124,27 +124,45 @@ def client_from(params):
 
 
 class EncedoClient:
-    """One Encedo HEM device. ``passphrase`` or ``token`` for personalised devices, neither for fresh ones."""
+    """One Encedo HEM device. ``passphrase`` or ``token`` for personalised devices, neither for fresh ones.
 
-    def __init__(self, http, passphrase=None, token=None):
+    Tokens are signed with a per-boot key, and a device answers 401 on *every* path, the public
+    reading ones included, to a request that carries a token of an earlier boot. So the token is
+    sent only to the endpoints that need it, never with the reading requests (they need none), and
+    it is forgotten when a firmware install reboots the device; the next request that needs one
+    gets a fresh token from the passphrase.
+    """
+
+    def __init__(self, http, passphrase=None, token=None, scope=UPGRADE_SCOPE):
         if passphrase and CRYPTOGRAPHY_IMPORT_ERROR:
             raise FleetopsError("the Python library 'cryptography' is required for passphrase authentication "
                                 "on the host that runs this task")
         self.http = http
+        self.scope = scope
         self._passphrase = passphrase
         self._seeds = {}
-        if token:
-            self._use_token(token)
+        self._token = token or None
+        self._token_died = False
 
     def close(self):
         self.http.close()
 
     @property
     def can_authenticate(self):
-        return bool(self._passphrase or "Authorization" in self.http.headers)
+        return bool(self._passphrase or self._token)
 
-    def _use_token(self, token):
-        self.http.headers["Authorization"] = "Bearer " + token
+    def forget_token(self):
+        """The device rebooted: its tokens are void (and would make it answer 401 everywhere)."""
+        if self._token:
+            self._token_died = True
+        self._token = None
+
+    def _auth_headers(self):
+        if self._token is None and self._token_died:
+            if not self._passphrase:
+                raise AuthenticationError("the token died with the device's reboot and no passphrase was given to get a new one")
+            self.authenticate()
+        return {"Authorization": "Bearer " + self._token} if self._token else {}
 
     # ------------------------------------------------------------ state (no auth)
     def system_version(self, retry=True):
@@ -169,7 +187,7 @@ class EncedoClient:
             raise response.error("the device answered the token request without a token")
         return token
 
-    def authenticate(self, scope=UPGRADE_SCOPE):
+    def authenticate(self):
         """Run the eJWT flow once (never in a loop: the device slows down after failures)."""
         if not self._passphrase:
             return
@@ -177,7 +195,8 @@ class EncedoClient:
         eid = challenge["eid"]
         if eid not in self._seeds:
             self._seeds[eid] = derive_seed(self._passphrase, eid)
-        self._use_token(self.auth_token(build_ejwt(self._seeds[eid], challenge, scope)))
+        self._token = self.auth_token(build_ejwt(self._seeds[eid], challenge, self.scope))
+        self._token_died = False
 
     @staticmethod
     def _auth_error(response):
@@ -190,6 +209,7 @@ class EncedoClient:
         suffix, file_name = COMPONENTS[component]
         headers = {"Content-Type": "application/octet-stream",
                    "Content-Disposition": 'attachment; filename="%s"' % file_name}
+        headers.update(self._auth_headers())
         response, sent = self.http.upload("POST", "/api/system/upgrade/upload_" + suffix, file_path,
                                           headers=headers, expect_continue=True)
         if response.status != 200:
@@ -198,17 +218,31 @@ class EncedoClient:
 
     def upgrade_check(self, component):
         """The check endpoint's status: 201 started, 202 ongoing, 200 valid, 406 failed, 404 nothing uploaded."""
-        response = self.http.request("GET", "/api/system/upgrade/check_" + COMPONENTS[component][0], retry=False)
+        response = self.http.request("GET", "/api/system/upgrade/check_" + COMPONENTS[component][0],
+                                     headers=self._auth_headers(), retry=False)
         if response.status not in (200, 201, 202, 404, 406):
             raise self._upgrade_error("check failed", response)
         return response.status
 
     def upgrade_install(self, component):
-        """GET install_fw|install_ui; 200 or an error naming what the device said."""
-        response = self.http.request("GET", "/api/system/upgrade/install_" + COMPONENTS[component][0], retry=False)
+        """GET install_fw|install_ui; 200 or an error naming what the device said.
+
+        Once install_fw is sent the token is forgotten, also when the answer is lost: the device may be
+        rebooting, and a token of the old boot would make it refuse even the reading requests.
+        """
+        headers = self._auth_headers()
+        try:
+            response = self.http.request("GET", "/api/system/upgrade/install_" + COMPONENTS[component][0],
+                                         headers=headers, retry=False)
+        except DeviceUnreachable:
+            if component == "firmware":
+                self.forget_token()
+            raise
         if response.status != 200:
             meanings = {406: "the device has no verified image to install", 409: "the device is in the wrong state to install"}
             raise self._upgrade_error(meanings.get(response.status, "install refused"), response)
+        if component == "firmware":
+            self.forget_token()
         return response.status
 
     @staticmethod

@@ -13,6 +13,10 @@ Device config (POST /_sim/devices/<name>, or the --fleet file), all optional::
     fail_requests: {"status": 503, "count": 2}   (the next N requests get that status)
     rtc_unset_after_reboot: false (token requests answer 403 after a reboot)
 
+Tokens are signed with a per-boot key: after a reboot (install_fw) a request carrying a token of an
+earlier boot (or any token this boot did not issue) is answered 401 on every /api/ path, the reading
+ones included; requests without an Authorization header are routed as usual.
+
 Stand-in image format (what the simulator accepts as firmware.bin / webroot.tar)::
 
     b"FLEETOPS-SIM-IMAGE 1\\n"
@@ -259,6 +263,9 @@ class EncedoSimulator(Simulator):
         """Everything an upload is refused for before its body: None lets the body come."""
         if device.is_down():
             return DROP
+        refused = self._stale_token(device, request)
+        if refused:
+            return refused
         injected = self._injected_failure(device)
         if injected:
             return injected
@@ -288,6 +295,15 @@ class EncedoSimulator(Simulator):
             return SimResponse(fault.get("status", 503), close=True)
         return None
 
+    @staticmethod
+    def _stale_token(device, request):
+        """Tokens are signed with a per-boot key: one that is not valid for this boot is refused before
+        routing, on every /api/ path (the reading ones included). No Authorization header is fine."""
+        authorization = request.headers.get("Authorization")
+        if authorization is not None and device.token_scope(authorization) in ("missing", "invalid"):
+            return SimResponse(401, close=True)
+        return None
+
     def _authorise(self, device, request):
         if not device.personalised:
             return None
@@ -308,6 +324,9 @@ class EncedoSimulator(Simulator):
         with self.lock:
             if device.is_down():
                 return DROP
+            refused = self._stale_token(device, request)
+            if refused:
+                return refused
             injected = self._injected_failure(device)
             if injected:
                 return injected

@@ -184,3 +184,31 @@ def test_rtc_not_set_after_reboot_is_a_warning(device, images):
 
 def test_unreachable_device_fails_clearly(images):
     assert re.search("device unreachable: connection refused", failed("http://127.0.0.1:9", images("firmware", "1.3.0")[0])["msg"])
+
+
+def requests_after_install(encedo_sim, name):
+    log = encedo_sim.requests_for(device=name)
+    start = max(i for i, e in enumerate(log) if e["path"].endswith("/install_fw"))
+    return [(e["path"].split(name, 1)[1], e["method"], e["authorization"]) for e in log[start + 1:]]
+
+
+def test_reboot_is_awaited_without_the_dead_token_and_a_new_one_is_asked_for(encedo_sim, device, images):
+    name, url = device(passphrase="pw", firmware="1.2.2")
+    src = images("firmware", "1.3.0")[0]
+    result = upgrade(url, src, passphrase="pw", wait_timeout=5)
+    assert result.get("failed") is not True, result["msg"]
+    assert result["version"] == "1.3.0" and result["steps"][-1] == "re-authenticated"
+    after = requests_after_install(encedo_sim, name)
+    assert after and all(not carried for path, method, carried in after)
+    assert ("/api/system/version", "GET", False) in after and after[-1] == ("/api/auth/token", "POST", False)
+
+
+def test_a_given_token_is_not_sent_after_the_reboot(encedo_sim, device, images):
+    name, url = device(passphrase="pw", firmware="1.2.2")
+    token = encedo_sim.devices[name].issue_token("system:upgrade")
+    result = upgrade(url, images("firmware", "1.3.0")[0], token=token, wait_timeout=5)
+    assert result.get("failed") is not True, result["msg"]
+    assert result["version"] == "1.3.0" and result["device_state"] == "running 1.3.0"
+    assert not any(carried for path, method, carried in requests_after_install(encedo_sim, name))
+    reads = [e for e in encedo_sim.requests_for(device=name) if e["path"].endswith(("/status", "/version"))]
+    assert reads and not any(e["authorization"] for e in reads)
