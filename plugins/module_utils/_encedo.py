@@ -30,6 +30,7 @@ ENCEDO_COMMON_ARGS = dict(
     CONNECTION_ARGS,
     passphrase=dict(type="str", no_log=True),
     token=dict(type="str", no_log=True),
+    scope=dict(type="str", default="system:upgrade", choices=["system:upgrade", "system:config"]),
 )
 ENCEDO_MUTUALLY_EXCLUSIVE = [("passphrase", "token")]
 
@@ -52,7 +53,7 @@ AUTH_STATUS_MEANING = {
 }
 UPGRADE_STATUS_MEANING = {
     401: "the token is missing, invalid or expired",
-    403: "the token lacks the system:upgrade scope",
+    403: "the token has neither the system:upgrade nor the system:config scope",
     404: "the upgrade endpoint does not exist (not supported on EPA)",
 }
 
@@ -120,7 +121,8 @@ def read_device(client):
 
 def client_from(params):
     """The client a module's params describe (connection options, passphrase or token)."""
-    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"))
+    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"),
+                        scope=params.get("scope") or UPGRADE_SCOPE)
 
 
 class EncedoClient:

@@ -113,7 +113,7 @@ class EncedoUpgrade(TaskRun):
             raise TaskError("the device has a latched fault (fls_state=%s); it keeps firmware %s. Clear the fault "
                             "or set force=true to upgrade anyway" % (device["fls_state"], device["firmware_version"]))
         if device["personalised"] and not self.client.can_authenticate:
-            raise TaskError("the device is personalised: give passphrase or token (scope system:upgrade) to upgrade it")
+            raise TaskError("the device is personalised: give passphrase or token (scope system:upgrade or system:config) to upgrade it")
 
     def plan(self, image_size):
         steps = ["upload %s (%d bytes)" % (self.params["src"], image_size), "check"]

@@ -123,6 +123,7 @@ class EncedoDevice:
         self.down_until = 0.0
         self.boots = 1
         self.rtc_unset = False
+        self.issued_scopes = []
         self.fw_upgrade_done = False
         self.booted_at = time.monotonic()
         self.boot_key = secrets.token_bytes(32)
@@ -165,6 +166,7 @@ class EncedoDevice:
     def state(self):
         return {"model": self.model, "firmware": self.firmware, "uis": self.uis, "personalised": self.personalised,
                 "fls_state": self.fls_state, "boots": self.boots, "down": self.is_down(), "eid": self.eid,
+                "issued_scopes": list(self.issued_scopes),
                 "staged": {k: {"verdict": v["verdict"], "size": len(v["data"])} for k, v in self.staged.items()}}
 
     def update(self, changes):
@@ -380,6 +382,7 @@ class EncedoSimulator(Simulator):
             device.auth_failures += 1
             return SimResponse(401)
         device.auth_failures = 0
+        device.issued_scopes.append(scope)
         return json_response(200, {"token": device.issue_token(scope)})
 
     def _check(self, device, request, path):

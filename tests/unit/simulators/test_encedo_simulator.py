@@ -146,3 +146,22 @@ def test_a_stale_token_is_refused_before_the_upload_body(encedo_sim, hem, images
                   {"Content-Disposition": 'attachment; filename="firmware.bin"', "Authorization": old,
                    "Expect": "100-continue"})[0]
     assert status == 401
+
+
+@pytest.mark.parametrize("scope, expected", [("system:upgrade", 404), ("system:config", 404), ("keymgmt:use", 403)])
+@pytest.mark.parametrize("path", ["/api/system/upgrade/check_fw", "/api/system/upgrade/check_ui",
+                                  "/api/system/upgrade/install_fw", "/api/system/upgrade/install_ui"])
+def test_upgrade_endpoints_take_the_upgrade_scope_or_its_alternative_config(encedo_sim, hem, scope, expected, path):
+    name = hem(passphrase="pw")
+    status = call(encedo_sim, name, "GET", path, headers={"Authorization": _token(encedo_sim, name, scope)})[0]
+    assert status == (expected if "check" in path or expected == 403 else 406)
+
+
+@pytest.mark.parametrize("scope, expected", [("system:config", 200), ("keymgmt:use", 403)])
+def test_upload_takes_the_config_scope_too(encedo_sim, hem, images, scope, expected):
+    name = hem(passphrase="pw")
+    data = open(images("firmware", "1.3.0")[0], "rb").read()
+    status = call(encedo_sim, name, "POST", "/api/system/upgrade/upload_fw", data,
+                  {"Content-Disposition": 'attachment; filename="firmware.bin"',
+                   "Authorization": _token(encedo_sim, name, scope)})[0]
+    assert status == expected

@@ -212,3 +212,17 @@ def test_a_given_token_is_not_sent_after_the_reboot(encedo_sim, device, images):
     assert not any(carried for path, method, carried in requests_after_install(encedo_sim, name))
     reads = [e for e in encedo_sim.requests_for(device=name) if e["path"].endswith(("/status", "/version"))]
     assert reads and not any(e["authorization"] for e in reads)
+
+
+def test_the_passphrase_flow_asks_for_the_scope_given(encedo_sim, device, images):
+    name, url = device(passphrase="pw", firmware="1.2.2")
+    result = upgrade(url, images("firmware", "1.3.0")[0], passphrase="pw", scope="system:config", wait_timeout=5)
+    assert result.get("failed") is not True, result["msg"]
+    assert result["version"] == "1.3.0"
+    assert encedo_sim.devices[name].issued_scopes == ["system:config", "system:config"]
+
+
+def test_the_default_scope_is_system_upgrade(encedo_sim, device, images):
+    name, url = device(passphrase="pw", firmware="1.2.2")
+    upgrade(url, images("ui", "2.0.0")[0], passphrase="pw", component="ui", uis="x", version=None)
+    assert encedo_sim.devices[name].issued_scopes == ["system:upgrade"]
