@@ -62,6 +62,10 @@ class EncedoUpgrade(TaskRun):
         self.client = client_from(self.params)
         self.bytes_sent = 0
         self.device = None
+        self.install_acknowledged = False
+        self.install_answer_lost = False
+        self.changed = False
+        self.version_now = None
 
     def close(self):
         self.client.close()
@@ -75,9 +79,10 @@ class EncedoUpgrade(TaskRun):
 
     def failure_details(self):
         details = super().failure_details()
-        details.update(component=self.component, bytes_sent=self.bytes_sent)
+        details.update(component=self.component, bytes_sent=self.bytes_sent, changed=self.changed)
         if self.device is not None:
             details["previous_version"] = self.current(self.device)
+            details["version"] = self.version_now if self.version_now is not None else self.current(self.device)
         return details
 
     def result(self, changed, msg, after, **extra):
@@ -173,14 +178,14 @@ class EncedoUpgrade(TaskRun):
             with self.step("install"):
                 self.client.upgrade_install(self.component)
         except DeviceUnreachable:
-            if self.component != "firmware":
-                raise
-            # install_fw answers 200 and closes; a lost answer may still mean the device is rebooting.
+            # install_fw answers 200 and reboots; any lost answer is settled by reading what the device runs.
+            self.install_answer_lost = True
             self.steps.append("install requested (no answer)")
+            self.device_state = "unknown: the %s install request got no answer" % self.component
         else:
+            self.install_acknowledged = self.changed = True
             self.steps.append("install started" if self.component == "firmware" else "installed")
-        if self.component == "firmware":
-            self.device_state = "install started"
+            self.device_state = "install started" if self.component == "firmware" else "installed"
 
     def wait_for_check(self):
         probes = []
@@ -217,21 +222,40 @@ class EncedoUpgrade(TaskRun):
     def verify(self):
         with self.step("verify"):
             after_device = read_device(self.client)
-        now = self.current(after_device)
+        before, now = self.current(self.device), self.current(after_device)
+        self.version_now = now
+        self.changed = self.install_acknowledged or now != before
         if now != self.target:
-            self.device_state = "running %s %s" % (self.component, now)
-            raise TaskError("the device reports %s %s after the install, expected %s" % (self.component, now, self.target))
+            raise self.not_the_target(before, now)
         self.steps.append("verified")
         self.device_state = "running %s" % now
         warnings = []
+        if self.install_answer_lost:
+            warnings.append("the answer to the %s install request was lost, but the device runs %s" % (self.component, now))
         if self.component == "firmware" and self.device["personalised"] and self.params.get("passphrase"):
             try:
                 with self.step("reauthenticate", done="re-authenticated"):
                     self.client.authenticate()
             except AuthenticationError as exc:
                 warnings.append("the device runs %s but refused a new token after the reboot: %s" % (self.target, exc.msg))
-        result = self.result(True, "%s upgraded from %s to %s" % (self.component, self.current(self.device), now), now,
+        result = self.result(True, "%s upgraded from %s to %s" % (self.component, before, now), now,
                              fwv=after_device["fwv"], uis=after_device["uis"])
         if warnings:
             result["warnings"] = warnings
         return result
+
+    def not_the_target(self, before, now):
+        """The device does not run the target after the install: say what it runs and why that may be."""
+        what = "firmware" if self.component == "firmware" else "management app (uis)"
+        if not self.changed:
+            self.device_state = "not installed; " + self.keeps()
+            return TaskError("the %s install request got no answer and the device still runs %s %s: the image was not "
+                             "installed" % (self.component, self.component, now))
+        self.device_state = "running %s %s" % (self.component, now)
+        if now != before:
+            reason = "the image %s carries %s" % (self.params["src"], now)
+        else:
+            reason = "the image %s carries %s too, or the device did not take it" % (self.params["src"], now)
+        option = "version" if self.component == "firmware" else "uis"
+        return TaskError("the device now runs %s %s, not the asked version %s: %s. Make %s match the image; "
+                         "as it is, a rerun would flash it again" % (what, now, self.target, reason, option))

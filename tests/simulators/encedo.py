@@ -12,6 +12,7 @@ Device config (POST /_sim/devices/<name>, or the --fleet file), all optional::
     check_fails: false            (the next check answers 406 whatever the image)
     fail_requests: {"status": 503, "count": 2}   (the next N requests get that status)
     rtc_unset_after_reboot: false (token requests answer 403 after a reboot)
+    drop_install_answer: null     ("after": install, then close without an answer; "before": close without installing)
 
 Tokens are signed with a per-boot key: after a reboot (install_fw) a request carrying a token of an
 earlier boot (or any token this boot did not issue) is answered 401 on every /api/ path, the reading
@@ -113,6 +114,7 @@ class EncedoDevice:
         self.check_fails = config.get("check_fails", False)
         self.fail_requests = config.get("fail_requests")
         self.rtc_unset_after_reboot = config.get("rtc_unset_after_reboot", False)
+        self.drop_install_answer = config.get("drop_install_answer")
         self.eid = config.get("eid") or "e" + secrets.token_hex(6)
         self.fws = secrets.token_hex(8)
         self.device_key = X25519PrivateKey.generate()
@@ -336,7 +338,8 @@ class EncedoSimulator(Simulator):
             if handler is None:
                 return SimResponse(404, close=True)
             response = handler(self, device, request, path)
-        response.close = True
+        if response is not DROP:
+            response.close = True
         return response
 
     def _upload(self, device, path, request):
@@ -412,16 +415,19 @@ class EncedoSimulator(Simulator):
             return SimResponse(406)
         if staged["verdict"] != "valid":
             return SimResponse(409)
+        if device.drop_install_answer == "before":
+            return DROP
+        answer = DROP if device.drop_install_answer == "after" else SimResponse(200)
         header = staged["header"]
         del device.staged[kind]
         if kind == "ui":
             device.uis = header["uis"]
-            return SimResponse(200)
+            return answer
         device.firmware = header["version"]
         device.fws = os.urandom(8).hex()
         device.fw_upgrade_done = True
         device.reboot()
-        return SimResponse(200)
+        return answer
 
     def _staged_image(self, device, request, path):
         """(refusal or None, component kind, staged image or None) for check_* and install_*."""

@@ -168,10 +168,42 @@ def test_reboot_that_never_ends_times_out_with_last_state(device, images):
     assert caught["device_state"] == "install started but the device did not come back"
 
 
-def test_device_that_comes_back_with_another_version_fails_verification(device, images):
+def test_an_image_of_another_version_fails_but_says_the_device_changed_and_what_it_runs(encedo_sim, device, images):
     name, url = device()
     src = images("firmware", "1.3.1")[0]
-    assert re.search("reports firmware 1.3.1 after the install, expected 1.3.0", failed(url, src, version="1.3.0")["msg"])
+    result = failed(url, src, version="1.3.0", diff=True)
+    assert result["changed"] is True
+    assert result["previous_version"] == "1.2.2" and result["version"] == "1.3.1"
+    assert result["device_state"] == "running firmware 1.3.1"
+    assert ("the device now runs firmware 1.3.1, not the asked version 1.3.0: the image %s carries 1.3.1" % src
+            in result["msg"])
+    assert "a rerun would flash it again" in result["msg"]
+    assert result["steps"][-1] == "rebooted" and encedo_sim.devices[name].boots == 2
+
+
+def test_a_management_app_image_of_another_uis_says_the_device_changed(encedo_sim, device, images):
+    name, url = device()
+    src, header = images("ui", "2.0.0")
+    result = failed(url, src, component="ui", uis="not-this-one", version=None)
+    assert result["changed"] is True and result["version"] == header["uis"]
+    assert result["device_state"] == "running ui %s" % header["uis"]
+
+
+@pytest.mark.parametrize("when, installed", [("after", True), ("before", False)])
+def test_a_lost_answer_to_install_ui_still_tells_the_state_and_steps(encedo_sim, device, images, when, installed):
+    name, url = device(drop_install_answer=when)
+    src, header = images("ui", "2.0.0")
+    result = upgrade(url, src, component="ui", uis=header["uis"], version=None)
+    assert "install requested (no answer)" in result["steps"]
+    if installed:
+        assert result.get("failed") is not True, result["msg"]
+        assert result["changed"] is True and result["device_state"] == "running %s" % header["uis"]
+        assert "install request was lost" in result["warnings"][0]
+    else:
+        assert result["failed"] is True and result["changed"] is False
+        assert result["steps"] == ["uploaded", "checked", "install requested (no answer)"]
+        assert result["device_state"] == "not installed; the device keeps ui %s" % encedo_sim.devices[name].uis
+        assert "got no answer" in result["msg"]
 
 
 def test_rtc_not_set_after_reboot_is_a_warning(device, images):
