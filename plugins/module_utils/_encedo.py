@@ -39,6 +39,11 @@ PBKDF2_ITERATIONS = 600000
 TOKEN_LIFETIME = 3600
 FIRMWARE_VERSION = re.compile(r"v?(\d+(?:\.\d+)+)(-DIAG)?\s*$", re.IGNORECASE)
 
+# keys every HEM sends in its reading documents; without them the device cannot be described
+VERSION_KEYS = ("fwv", "hwv")
+STATUS_KEYS = ("fls_state",)
+CHALLENGE_KEYS = ("eid", "spk", "jti")
+
 # component -> (endpoint suffix, file name the device expects)
 COMPONENTS = {
     "firmware": ("fw", "firmware.bin"),
@@ -168,24 +173,40 @@ class EncedoClient:
 
     # ------------------------------------------------------------ state (no auth)
     def system_version(self, retry=True):
-        return self.http.request("GET", "/api/system/version", expected=(200,), retry=retry).json()
+        return self._document("/api/system/version", VERSION_KEYS, retry)
 
     def system_status(self, retry=True):
-        return self.http.request("GET", "/api/system/status", expected=(200,), retry=retry).json()
+        return self._document("/api/system/status", STATUS_KEYS, retry)
+
+    def _document(self, path, required, retry):
+        """A reading endpoint's JSON object; an error naming the endpoint if it lacks what every HEM sends."""
+        response = self.http.request("GET", path, expected=(200,), retry=retry)
+        document = response.json()
+        if not isinstance(document, dict):
+            raise response.error("the answer of GET %s is not a JSON object (is this an Encedo HEM?)" % path)
+        missing = [key for key in required if key not in document]
+        if missing:
+            raise response.error("the answer of GET %s lacks %s (is this an Encedo HEM?)" % (path, ", ".join(missing)))
+        return document
 
     # ------------------------------------------------------------ auth
     def auth_challenge(self):
         response = self.http.request("GET", "/api/auth/token", retry=False)
         if response.status != 200:
             raise self._auth_error(response)
-        return response.json()
+        challenge = response.json()
+        missing = [key for key in CHALLENGE_KEYS if not isinstance(challenge, dict) or key not in challenge]
+        if missing:
+            raise response.error("the answer of GET /api/auth/token lacks %s" % ", ".join(missing))
+        return challenge
 
     def auth_token(self, ejwt):
         response = self.http.request("POST", "/api/auth/token", json_body={"auth": ejwt}, retry=False)
         if response.status != 200:
             raise self._auth_error(response)
-        token = response.json().get("token")
-        if not token:
+        answer = response.json()
+        token = answer.get("token") if isinstance(answer, dict) else None
+        if not token or not isinstance(token, str):
             raise response.error("the device answered the token request without a token")
         return token
 

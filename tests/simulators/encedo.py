@@ -12,6 +12,7 @@ Device config (POST /_sim/devices/<name>, or the --fleet file), all optional::
     check_fails: false            (the next check answers 406 whatever the image)
     fail_requests: {"status": 503, "count": 2}   (the next N requests get that status)
     rtc_unset_after_reboot: false (token requests answer 403 after a reboot)
+    answers: {}                   ({"/api/system/version": <any JSON>}: answer 200 with that body instead)
     drop_install_answer: null     ("after": install, then close without an answer; "before": close without installing)
 
 Tokens are signed with a per-boot key: after a reboot (install_fw) a request carrying a token of an
@@ -115,6 +116,7 @@ class EncedoDevice:
         self.fail_requests = config.get("fail_requests")
         self.rtc_unset_after_reboot = config.get("rtc_unset_after_reboot", False)
         self.drop_install_answer = config.get("drop_install_answer")
+        self.answers = config.get("answers") or {}
         self.eid = config.get("eid") or "e" + secrets.token_hex(6)
         self.fws = secrets.token_hex(8)
         self.device_key = X25519PrivateKey.generate()
@@ -334,6 +336,8 @@ class EncedoSimulator(Simulator):
             injected = self._injected_failure(device)
             if injected:
                 return injected
+            if request.method == "GET" and path in device.answers:
+                return SimResponse(200, json.dumps(device.answers[path]).encode(), {"Content-Type": "application/json"})
             handler = ROUTES.get((request.method, path))
             if handler is None:
                 return SimResponse(404, close=True)

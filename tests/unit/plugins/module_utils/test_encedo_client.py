@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo import (
     EncedoClient, build_ejwt, derive_seed, parse_firmware_version,
 )
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError, DeviceApiError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
 from tests.conftest import unique
 
@@ -99,3 +99,11 @@ def test_a_given_token_that_died_with_a_reboot_is_said_so(encedo_sim):
     client.forget_token()
     with pytest.raises(AuthenticationError, match="died with the device's reboot"):
         client.upgrade_check("firmware")
+
+
+@pytest.mark.parametrize("body, message", [({}, "lacks eid, spk, jti"), ([1], "lacks eid, spk, jti"),
+                                           ({"eid": "e", "spk": "s"}, "lacks jti")])
+def test_a_challenge_without_its_keys_fails_naming_the_endpoint(encedo_sim, body, message):
+    name, client = _client(encedo_sim, {"passphrase": "pw", "answers": {"/api/auth/token": body}}, passphrase="pw")
+    with pytest.raises(DeviceApiError, match="the answer of GET /api/auth/token %s" % message):
+        client.authenticate()

@@ -1,5 +1,7 @@
 """encedo_info task logic against the simulator (in this process), through the shared boundary."""
 
+import pytest
+
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_info import SPEC, EncedoInfo
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 from tests.unit.plugins.module_utils.encedo_support import device, validated  # noqa: F401 - fixture
@@ -31,3 +33,18 @@ def test_transient_5xx_on_reads_is_retried(encedo_sim, device, images):
     name, url = device(fail_requests={"status": 503, "count": 1})
     result = info(url)
     assert result["firmware_version"] == "1.2.2"
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("/api/system/version", {}, "the answer of GET /api/system/version lacks fwv, hwv"),
+    ("/api/system/version", {"hwv": "PPA rev 2.2"}, "the answer of GET /api/system/version lacks fwv"),
+    ("/api/system/status", {"uptime": 5}, "the answer of GET /api/system/status lacks fls_state"),
+    ("/api/system/version", [1, 2, 3], "GET /api/system/version"),
+    ("/api/system/status", None, "GET /api/system/status"),
+])
+def test_answers_without_the_documented_keys_fail_naming_the_endpoint(device, path, body, message):
+    name, url = device(answers={path: body})
+    result = info(url)
+    assert result["failed"] is True and "exception" not in result, result
+    assert message in result["msg"]
+    assert "firmware_version" not in result
