@@ -79,10 +79,13 @@ class EncedoUpgrade(TaskRun):
 
     def failure_details(self):
         details = super().failure_details()
-        details.update(component=self.component, bytes_sent=self.bytes_sent, changed=self.changed)
+        details.update(component=self.component, bytes_sent=self.bytes_sent, changed=self.changed,
+                       previous_version=None, version=None)
         if self.device is not None:
             details["previous_version"] = self.current(self.device)
             details["version"] = self.version_now if self.version_now is not None else self.current(self.device)
+        if self.device_state is None:
+            details["device_state"] = "unchanged: nothing was sent to the device"
         return details
 
     def result(self, changed, msg, after, **extra):
@@ -102,9 +105,11 @@ class EncedoUpgrade(TaskRun):
         image_size = check_image(self.component, self.params["src"])
         with self.step("read"):
             self.device = read_device(self.client)
+        self.device_state = "unchanged; " + self.keeps()
         self.refuse_unsupported()
         current = self.current(self.device)
         if current == self.target and not self.params["force"]:
+            self.device_state = "running %s" % current
             return self.result(False, "%s is already at %s" % (self.component, self.target), current)
         if self.check_mode:
             return self.plan(image_size)
@@ -132,7 +137,6 @@ class EncedoUpgrade(TaskRun):
                            % (self.component, self.current(self.device), self.target, ", ".join(steps)), after)
 
     def upgrade(self):
-        self.device_state = "unchanged; " + self.keeps()
         self.stage()
         if not self.params["install"]:
             self.device_state = "image staged"

@@ -258,3 +258,27 @@ def test_the_default_scope_is_system_upgrade(encedo_sim, device, images):
     name, url = device(passphrase="pw", firmware="1.2.2")
     upgrade(url, images("ui", "2.0.0")[0], passphrase="pw", component="ui", uis="x", version=None)
     assert encedo_sim.devices[name].issued_scopes == ["system:upgrade"]
+
+
+REPORT_KEYS = {"changed", "msg", "component", "previous_version", "version", "device_state", "durations", "steps"}
+
+
+@pytest.mark.parametrize("config, args, check_mode, failed_expected, state", [
+    ({}, {}, False, False, "running 1.3.0"),
+    ({"firmware": "1.3.0"}, {}, False, False, "running 1.3.0"),
+    ({}, {}, True, False, "unchanged; the device keeps firmware 1.2.2"),
+    ({"check_fails": True}, {}, False, True, "not installed; the device keeps firmware 1.2.2"),
+    ({"model": "EPA"}, {}, False, True, "unchanged; the device keeps firmware 1.2.2"),
+    ({}, {"src": "/nonexistent/firmware.bin"}, False, True, "unchanged: nothing was sent to the device"),
+    ({}, {"url": "http://127.0.0.1:9"}, False, True, "unchanged: nothing was sent to the device"),
+])
+def test_the_fleet_report_keys_are_there_on_success_and_failure(device, images, config, args, check_mode,
+                                                                failed_expected, state):
+    name, url = device(**config)
+    read_fails = bool(args)
+    args = dict({"url": url, "src": images("firmware", "1.3.0")[0]}, **args)
+    result = upgrade(args.pop("url"), args.pop("src"), check_mode=check_mode, **args)
+    assert REPORT_KEYS <= set(result), REPORT_KEYS - set(result)
+    assert bool(result.get("failed")) is failed_expected and result["component"] == "firmware"
+    assert result["device_state"] == state
+    assert result["previous_version"] == (None if read_fails else config.get("firmware", "1.2.2"))
