@@ -189,11 +189,11 @@ waited:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import MWCLOUD_UPGRADE_SPEC, run_mwcloud_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC, MwCloudUpgrade
 
 
 def main():
-    run_module(MWCLOUD_UPGRADE_SPEC, run_mwcloud_upgrade)
+    run_module(SPEC, MwCloudUpgrade)
 
 
 if __name__ == "__main__":

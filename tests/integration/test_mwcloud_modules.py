@@ -11,7 +11,7 @@ from tests.integration.mwcloud_support import MwCloudProcess
 
 RECORDER = os.path.join(ROOT, "tests", "support", "python-recorder")
 SITE_A = ("A302190930001", "A302190930002", "B302190930003")
-VOLATILE = {"invocation", "waited", "seconds"}
+VOLATILE = {"invocation", "waited", "seconds", "durations"}
 
 UPGRADE_PLAY = """
 - hosts: localhost

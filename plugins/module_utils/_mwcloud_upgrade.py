@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Task logic of mwcloud_info and mwcloud_upgrade (no Ansible imports)."""
+"""Task logic of mwcloud_upgrade: read devices and catalogue, plan batches, start them, follow the devices."""
 
 from __future__ import annotations
 
@@ -14,51 +14,10 @@ from ._errors import DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
 from ._mwcloud import (
     MWCLOUD_COMMON_ARGS, RESULT_OK, RESULT_REPEAT, MwCloudApiError, MwCloudClient, describe_result, device_from_record,
     firmware_from_record, normalize_version, version_key)
+from ._task import TaskRun
 from ._wait import Poll, wait_until
 
-# ----------------------------------------------------------------------------- mwcloud_info
-
-MWCLOUD_INFO_SPEC = dict(
-    argument_spec=dict(
-        MWCLOUD_COMMON_ARGS,
-        gather=dict(type="list", elements="str", choices=["firmwares", "devices"], default=["firmwares", "devices"]),
-        serial_numbers=dict(type="list", elements="str"),
-        family=dict(type="int"),
-        product_id=dict(type="int"),
-        hardware_version=dict(type="str"),
-    ),
-)
-
-
-def matches_filters(item, params):
-    return ((params["product_id"] is None or item.get("product_id") == params["product_id"])
-            and (params["hardware_version"] is None or item.get("hardware_version") == params["hardware_version"]))
-
-
-def run_mwcloud_info(params, check_mode=False, diff=False):
-    del check_mode, diff  # read-only
-    result = {"changed": False}
-    with MwCloudClient.from_params(params) as client:
-        if "firmwares" in params["gather"]:
-            entries = client.get_all_firmwares(params["family"] or 0, params["product_id"], params["hardware_version"])
-            firmwares = [f for f in map(firmware_from_record, entries) if matches_filters(f, params)]
-            firmwares.sort(key=lambda f: (f["product_id"] or 0, f["hardware_version"] or "", version_key(f["version"]), f["id"]))
-            result["firmwares"] = firmwares
-        if "devices" in params["gather"]:
-            devices = [device_from_record(raw) for raw in client.get_devs(module=params["family"] or 0)]
-            if params["serial_numbers"] is not None:
-                wanted = set(params["serial_numbers"])
-                listed = {d["serial"] for d in devices}
-                result["serial_numbers_not_found"] = [sn for sn in params["serial_numbers"] if sn not in listed]
-                devices = [d for d in devices if d["serial"] in wanted]
-            devices = [d for d in devices if matches_filters(d, params)]
-            result["devices"] = sorted(devices, key=lambda d: d["serial"] or "")
-    return result
-
-
-# ----------------------------------------------------------------------------- mwcloud_upgrade
-
-MWCLOUD_UPGRADE_SPEC = dict(
+SPEC = dict(
     argument_spec=dict(
         MWCLOUD_COMMON_ARGS,
         serial_numbers=dict(type="list", elements="str", required=True),
@@ -256,14 +215,14 @@ class UpgradeFollower:
                                         % (self.entries[serial]["to"], waited, self.last_state.get(serial, "no answer yet")))
 
 
-def wait_for_upgrades(client, params, entries):
+def wait_for_upgrades(client, params, entries, clock=time.monotonic, sleep=time.sleep):
     serials = [s for s, e in entries.items() if e["status"] in (STATUS_STARTED, STATUS_IN_PROGRESS)]
     if not serials:
         return None
-    follower = UpgradeFollower(client, entries, serials)
+    follower = UpgradeFollower(client, entries, serials, clock)
     try:
         _poll, waited = wait_until(follower.probe, "the upgrades to finish", params["wait_timeout"], params["poll_interval"],
-                                   tolerate=(DeviceUnreachable,))
+                                   tolerate=(DeviceUnreachable,), clock=clock, sleep=sleep)
     except WaitTimeout as exc:
         follower.time_out(exc.details["waited"])
         return exc.details["waited"]
@@ -277,44 +236,62 @@ def summarize(entries):
     return ", ".join("%d %s" % (count, status) for status, count in sorted(counts.items()))
 
 
-def run_mwcloud_upgrade(params, check_mode=False, diff=False):
-    check_upgrade_params(params)
-    with MwCloudClient.from_params(params) as client:
-        devices = {d["serial"]: d for d in map(device_from_record, client.get_devs())}
-        catalogue = Catalogue(client.get_all_firmwares(0))
-        entries, batches = plan_upgrade(params, devices, catalogue)
-        calls = split_batches(batches, params["batch_size"])
+class MwCloudUpgrade(TaskRun):
+    """One run of mwcloud_upgrade; logs in once and out when done."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = MwCloudClient.from_params(self.params)
+        self.entries = {}
+        self.calls = []
+
+    def close(self):
+        self.client.close()
+
+    def run(self):
+        params = self.params
+        check_upgrade_params(params)
+        with self.step("login"):
+            self.client.login()
+        with self.step("read"):
+            devices = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
+            catalogue = Catalogue(self.client.get_all_firmwares(0))
+        self.entries, batches = plan_upgrade(params, devices, catalogue)
+        self.calls = split_batches(batches, params["batch_size"])
         waited = None
-        if check_mode:
-            for call in calls:
+        if self.check_mode:
+            for call in self.calls:
                 for serial in call["serial_numbers"]:
-                    entries[serial].update(status=STATUS_WOULD_UPGRADE, msg="would upgrade to %s (firmware id %s)"
-                                           % (entries[serial]["to"], call["firmware_id"]))
-        else:
-            try:
-                start_batches(client, calls, entries)
-                if params["wait"]:
-                    waited = wait_for_upgrades(client, params, entries)
-            except FleetopsError as exc:
-                started = any(e["status"] in CHANGING_STATUSES for e in entries.values())
-                raise TaskError("%s; devices: %s" % (exc.msg, summarize(entries.values())),
-                                devices=list(entries.values()), batches=calls, changed=started) from None
-    return upgrade_result(params, list(entries.values()), calls, waited, diff)
+                    self.entries[serial].update(status=STATUS_WOULD_UPGRADE, msg="would upgrade to %s (firmware id %s)"
+                                                % (self.entries[serial]["to"], call["firmware_id"]))
+            return self.result(waited)
+        try:
+            with self.step("start"):
+                start_batches(self.client, self.calls, self.entries)
+            if params["wait"]:
+                with self.step("wait"):
+                    waited = wait_for_upgrades(self.client, params, self.entries, self.clock, self.sleep)
+        except FleetopsError as exc:
+            started = any(e["status"] in CHANGING_STATUSES for e in self.entries.values())
+            raise TaskError("%s; devices: %s" % (exc.msg, summarize(self.entries.values())),
+                            devices=list(self.entries.values()), batches=self.calls, changed=started) from None
+        return self.result(waited)
 
-
-def upgrade_result(params, entries, calls, waited, diff):
-    changed = any(e["status"] in CHANGING_STATUSES for e in entries)
-    result = {"changed": changed, "devices": entries, "batches": calls,
-              "msg": "%s of %d device(s)" % (summarize(entries), len(entries))}
-    if waited is not None:
-        result["waited"] = waited
-    if diff and changed:
-        moving = [e for e in entries if e["status"] in CHANGING_STATUSES]
-        result["diff"] = {"before": {e["serial"]: e["from"] for e in moving}, "after": {e["serial"]: e["to"] for e in moving}}
-    failed = [e for e in entries if e["status"] in FAILED_STATUSES]
-    if failed:
-        target = params["version"] or "firmware id %s" % params["firmware_id"]
-        first = "%s: %s" % (failed[0]["serial"], failed[0]["msg"])
-        msg = "upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries), summarize(entries), first)
-        raise TaskError(msg, **{k: v for k, v in result.items() if k != "msg"})
-    return result
+    def result(self, waited):
+        entries = list(self.entries.values())
+        changed = any(e["status"] in CHANGING_STATUSES for e in entries)
+        result = {"changed": changed, "devices": entries, "batches": self.calls,
+                  "msg": "%s of %d device(s)" % (summarize(entries), len(entries))}
+        if waited is not None:
+            result["waited"] = waited
+        if self.diff and changed:
+            moving = [e for e in entries if e["status"] in CHANGING_STATUSES]
+            result["diff"] = {"before": {e["serial"]: e["from"] for e in moving}, "after": {e["serial"]: e["to"] for e in moving}}
+        failed = [e for e in entries if e["status"] in FAILED_STATUSES]
+        if failed:
+            params = self.params
+            target = params["version"] or "firmware id %s" % params["firmware_id"]
+            first = "%s: %s" % (failed[0]["serial"], failed[0]["msg"])
+            msg = "upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries), summarize(entries), first)
+            raise TaskError(msg, **{k: v for k, v in result.items() if k != "msg"})
+        return result

@@ -1,74 +1,31 @@
-"""Task logic of mwcloud_info and mwcloud_upgrade against the simulator in-thread."""
+"""mwcloud_upgrade task logic against the simulator in-thread, through the shared boundary."""
+
+import re
 
 import pytest
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError, TaskError
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import (
-    MWCLOUD_INFO_SPEC, MWCLOUD_UPGRADE_SPEC, run_mwcloud_info, run_mwcloud_upgrade)
-from tests.simulators._base import start
-from tests.simulators.mwcloud import MwCloudSimulator
-
-MUTATING = ("POST",)
-
-FLEET = {
-    "A1": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.5.178"},
-    "A2": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.5.178"},
-    "A3": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.6.201"},
-    "B1": {"family": 1, "product_id": 770, "hardware": "B", "firmware": "1.5.178"},
-    "E1": {"family": 2, "product_id": 1201, "hardware": "A", "firmware": "2.3.43", "version_field": "numbers"},
-    "S1": {"family": 3, "product_id": 1330, "hardware": "C", "firmware": "3.0.9", "version_field": "none"},
-    "OFF": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.5.178", "online": False},
-}
-
-
-@pytest.fixture
-def sim():
-    simulator = MwCloudSimulator(settings={"transfer_seconds": 0.2, "offline_seconds": 0.2})
-    simulator.load_fleet(FLEET)
-    server = start(simulator)
-    simulator.url = server.url
-    yield simulator
-    server.stop()
-
-
-def params(spec, sim, **args):
-    args.setdefault("url", sim.url)
-    args.setdefault("username", "Admin")
-    args.setdefault("password", "admin")
-    validated = ArgumentSpecValidator(spec["argument_spec"], **{k: v for k, v in spec.items() if k != "argument_spec"}).validate(args)
-    assert not validated.error_messages, validated.error_messages
-    return validated.validated_parameters
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as UPGRADE_SPEC
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
+from tests.unit.plugins.module_utils.mwcloud_support import FLEET, mutating, params, sim  # noqa: F401 - fixture
 
 
 def upgrade(sim, check_mode=False, diff=False, **args):
     args.setdefault("poll_interval", 0.05)
     args.setdefault("wait_timeout", 10)
-    return run_mwcloud_upgrade(params(MWCLOUD_UPGRADE_SPEC, sim, **args), check_mode=check_mode, diff=diff)
+    return execute(MwCloudUpgrade, params(UPGRADE_SPEC, sim, **args), check_mode=check_mode, diff=diff,
+                   module="mwcloud_upgrade")
 
 
-def mutating(sim):
-    return [e for e in sim.requests_for(methods=MUTATING) if e["path"] not in ("/sc_cloud/login", "/sc_cloud/logout")]
+def failed(sim, **args):
+    result = upgrade(sim, **args)
+    assert result.get("failed") is True, result
+    assert "exception" not in result, result["exception"]
+    return result
 
 
 def by_serial(result):
     return {d["serial"]: d for d in result["devices"]}
-
-
-def test_info_lists_catalogue_and_devices_with_filters(sim):
-    result = run_mwcloud_info(params(MWCLOUD_INFO_SPEC, sim))
-    assert result["changed"] is False
-    assert [f["id"] for f in result["firmwares"]] == [21, 22, 23, 31, 32, 41, 42]
-    assert [d["serial"] for d in result["devices"]] == sorted(FLEET)
-    filtered = run_mwcloud_info(params(MWCLOUD_INFO_SPEC, sim, product_id=770, hardware_version="A",
-                                       serial_numbers=["A1", "B1", "GHOST"]))
-    assert [f["version"] for f in filtered["firmwares"]] == ["1.5.178", "1.6.201"]
-    assert [d["serial"] for d in filtered["devices"]] == ["A1"]
-    assert filtered["serial_numbers_not_found"] == ["GHOST"]
-    only = run_mwcloud_info(params(MWCLOUD_INFO_SPEC, sim, gather=["devices"], family=2))
-    assert "firmwares" not in only and [d["serial"] for d in only["devices"]] == ["E1"]
-    assert sim.requests_for(methods=("POST",))[-1]["path"] == "/sc_cloud/logout"
-    assert sim.sessions == {}
 
 
 def test_upgrade_batches_by_family_product_hardware_and_waits(sim):
@@ -104,27 +61,23 @@ def test_check_mode_only_reads_and_returns_the_batches(sim):
 
 
 def test_check_mode_fails_like_the_real_run_for_a_version_the_catalogue_lacks(sim):
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, check_mode=True, serial_numbers=["A1", "E1"], version="1.6.201")
-    assert "versions there: 2.3.43, 2.4.12" in by_serial(error.value.details)["E1"]["msg"]
-    assert "E1" in error.value.msg
+    error = failed(sim, check_mode=True, serial_numbers=["A1", "E1"], version="1.6.201")
+    assert "versions there: 2.3.43, 2.4.12" in by_serial(error)["E1"]["msg"]
+    assert "E1" in error["msg"]
 
 
 def test_unknown_version_fails_listing_the_catalogue_versions(sim):
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, serial_numbers=["A1"], version="9.9.9")
+    error = failed(sim, serial_numbers=["A1"], version="9.9.9")
     assert "no firmware 9.9.9 in the catalogue for product 770 (Pro Convert HDMI 4K Plus) hardware A; " \
-           "versions there: 1.5.178, 1.6.201" in error.value.msg
+           "versions there: 1.5.178, 1.6.201" in error["msg"]
     assert mutating(sim) == []
 
 
 def test_firmware_id_must_fit_the_device(sim):
     result = upgrade(sim, serial_numbers=["A1"], firmware_id=22, wait=False)
     assert by_serial(result)["A1"]["status"] == "started"
-    with pytest.raises(TaskError, match="firmware id 22 .* is for product 770 hardware A, the device is product 770 hardware B"):
-        upgrade(sim, serial_numbers=["B1"], firmware_id=22)
-    with pytest.raises(TaskError, match="firmware id 99 is not in the cloud's catalogue"):
-        upgrade(sim, serial_numbers=["B1"], firmware_id=99)
+    assert re.search("firmware id 22 .* is for product 770 hardware A, the device is product 770 hardware B", failed(sim, serial_numbers=["B1"], firmware_id=22)["msg"])
+    assert re.search("firmware id 99 is not in the cloud's catalogue", failed(sim, serial_numbers=["B1"], firmware_id=99)["msg"])
 
 
 def test_repeat_operation_is_in_progress_and_followed(sim):
@@ -141,29 +94,26 @@ def test_repeat_operation_is_in_progress_and_followed(sim):
 def test_version_in_numbers_shape_and_unreported_version(sim):
     result = upgrade(sim, serial_numbers=["E1"], version="2.4.12")
     assert by_serial(result)["E1"]["status"] == "upgraded" and sim.devices["E1"].firmware == "2.4.12"
-    with pytest.raises(TaskError, match="does not report its firmware version"):
-        upgrade(sim, serial_numbers=["S1"], version="3.1.2")
+    assert re.search("does not report its firmware version", failed(sim, serial_numbers=["S1"], version="3.1.2")["msg"])
     assert mutating(sim)[-1]["sns"] == ["E1"]
     forced = upgrade(sim, serial_numbers=["S1"], version="3.1.2", force=True, wait=False)
     assert by_serial(forced)["S1"]["status"] == "started"
 
 
 def test_missing_and_offline_devices_fail_by_themselves(sim):
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, serial_numbers=["A1", "GHOST", "OFF"], version="1.6.201")
-    devices = by_serial(error.value.details)
+    error = failed(sim, serial_numbers=["A1", "GHOST", "OFF"], version="1.6.201")
+    devices = by_serial(error)
     assert devices["A1"]["status"] == "upgraded"
     assert devices["GHOST"]["msg"] == "no device with this serial number on the cloud"
     assert "offline" in devices["OFF"]["msg"]
-    assert error.value.details["changed"] is True
-    assert "failed for 2 of 3 device(s)" in error.value.msg
+    assert error["changed"] is True
+    assert "failed for 2 of 3 device(s)" in error["msg"]
 
 
 def test_device_that_never_returns_times_out_with_last_state(sim):
     sim.devices["A2"].never_returns = True
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, serial_numbers=["A1", "A2"], version="1.6.201", wait_timeout=1)
-    devices = by_serial(error.value.details)
+    error = failed(sim, serial_numbers=["A1", "A2"], version="1.6.201", wait_timeout=1)
+    devices = by_serial(error)
     assert devices["A1"]["status"] == "upgraded"
     assert devices["A2"]["status"] == "timeout"
     assert "last state seen: offline" in devices["A2"]["msg"]
@@ -171,28 +121,24 @@ def test_device_that_never_returns_times_out_with_last_state(sim):
 
 def test_rejected_batch_and_per_device_error(sim):
     sim.settings["reject_batches"] = -30
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, serial_numbers=["A1", "B1"], version="1.6.201")
-    assert {d["msg"] for d in error.value.details["devices"]} == {"the cloud refused the batch: API status -30"}
-    assert [b["result"] for b in error.value.details["batches"]] == [-30, -30]
+    error = failed(sim, serial_numbers=["A1", "B1"], version="1.6.201")
+    assert {d["msg"] for d in error["devices"]} == {"the cloud refused the batch: API status -30"}
+    assert [b["result"] for b in error["batches"]] == [-30, -30]
     sim.settings["reject_batches"] = 0
     sim.devices["A2"].start_result = -40
-    with pytest.raises(TaskError) as error:
-        upgrade(sim, serial_numbers=["A1", "A2"], version="1.6.201")
-    devices = by_serial(error.value.details)
+    error = failed(sim, serial_numbers=["A1", "A2"], version="1.6.201")
+    devices = by_serial(error)
     assert devices["A1"]["status"] == "upgraded"
     assert devices["A2"]["msg"] == "the cloud did not start the upgrade: API status -40"
 
 
 def test_non_admin_and_login_errors_have_their_own_messages(sim):
-    with pytest.raises(FleetopsError, match="user 'viewer' is not an administrator") as error:
-        upgrade(sim, serial_numbers=["A1"], version="1.6.201", username="viewer", password="viewer-pw")
-    assert error.value.details["changed"] is False
-    assert [d["status"] for d in error.value.details["devices"]] == ["not started"]
-    with pytest.raises(FleetopsError, match="wrong password for user 'Admin'"):
-        upgrade(sim, serial_numbers=["A1"], version="1.6.201", password="bad")
-    with pytest.raises(FleetopsError, match="user 'ghost' does not exist"):
-        upgrade(sim, serial_numbers=["A1"], version="1.6.201", username="ghost")
+    error = failed(sim, serial_numbers=["A1"], version="1.6.201", username="viewer", password="viewer-pw")
+    assert re.search("user 'viewer' is not an administrator", error["msg"])
+    assert error["changed"] is False
+    assert [d["status"] for d in error["devices"]] == ["not started"]
+    assert re.search("wrong password for user 'Admin'", failed(sim, serial_numbers=["A1"], version="1.6.201", password="bad")["msg"])
+    assert re.search("user 'ghost' does not exist", failed(sim, serial_numbers=["A1"], version="1.6.201", username="ghost")["msg"])
     assert sim.devices["A1"].upgrade is None
 
 
@@ -217,6 +163,5 @@ def test_batch_size_splits_large_batches(sim):
     (dict(serial_numbers=["A1"], version=" "), "version is empty"),
 ])
 def test_bad_input_fails_clearly(sim, args, message):
-    with pytest.raises(FleetopsError, match=message):
-        upgrade(sim, **args)
+    assert re.search(message, failed(sim, **args)["msg"])
     assert sim.requests_for() == []
