@@ -40,6 +40,7 @@ STATUS_IN_PROGRESS = "in progress"
 STATUS_UPGRADED = "upgraded"
 STATUS_FAILED = "failed"
 STATUS_TIMEOUT = "timeout"
+STATUS_OFFLINE = "offline"  # internal: offline before the task, maybe still flashing; waited for
 CHANGING_STATUSES = (STATUS_WOULD_UPGRADE, STATUS_STARTED, STATUS_IN_PROGRESS, STATUS_UPGRADED)
 FAILED_STATUSES = (STATUS_FAILED, STATUS_TIMEOUT, STATUS_NOT_STARTED)
 
@@ -90,11 +91,26 @@ class Catalogue:
 
 def device_entry(serial, device, status, message, target=None, firmware_id=None):
     return {"serial": serial, "from": device.get("firmware_version") if device else None,
-            "to": target, "firmware_id": firmware_id, "status": status, "msg": message}
+            "to": target, "firmware_id": firmware_id, "status": status, "msg": message,
+            "device_state": describe_device_state(device)}
+
+
+def batch_key(device, firmware_id):
+    """Devices of one start-upgrade call share family, product and hardware version (the API's rule) and firmware."""
+    return (device["family"], device["product_id"], device["hardware_version"], firmware_id)
+
+
+def same_version(one, other):
+    return one is not None and other is not None and normalize_version(one) == normalize_version(other)
 
 
 def plan_upgrade(params, devices, catalogue):
-    """Per-device entries and the batches to start: {(family, product, hardware, firmware id): [serials]}."""
+    """Per-device entries and the batches to start: {batch key: [serials]}.
+
+    An offline device that is not at the target may still be flashing an upgrade started earlier
+    (the cloud shows nothing else while a device flashes): it gets the internal status ``offline``
+    and is waited for, not failed.
+    """
     entries = {}
     batches = {}
     for serial in params["serial_numbers"]:
@@ -113,23 +129,21 @@ def plan_upgrade(params, devices, catalogue):
         current = device["firmware_version"]
         entry = device_entry(serial, device, None, None, target, firmware["id"])
         entries[serial] = entry
-        if current is not None and normalize_version(current) == normalize_version(target) and not params["force"]:
+        if same_version(current, target) and not params["force"]:
             entry.update(status=STATUS_CURRENT, msg="already at %s" % target)
         elif current is None and not params["force"]:
             entry.update(status=STATUS_FAILED, msg="the device does not report its firmware version, so it cannot be told "
                                                    "whether it needs %s; set force=true to upgrade it anyway" % target)
         elif not device["online"] and not device["transferring"]:
-            entry.update(status=STATUS_FAILED, msg="the device is offline (or still flashing an upgrade started earlier); "
-                                                   "the cloud can only upgrade online devices")
+            entry.update(status=STATUS_OFFLINE, msg="offline (maybe still flashing an upgrade started earlier)")
         else:
             entry.update(status=STATUS_NOT_STARTED, msg="upgrade to %s not started" % target)
-            key = (device["family"], device["product_id"], device["hardware_version"], firmware["id"])
-            batches.setdefault(key, []).append(serial)
+            batches.setdefault(batch_key(device, firmware["id"]), []).append(serial)
     return entries, batches
 
 
 def split_batches(batches, batch_size):
-    """The start-upgrade calls: each shares family, product and hardware version (the API's rule) and firmware."""
+    """The start-upgrade calls, at most ``batch_size`` devices each."""
     calls = []
     for (family, product, hardware, firmware_id), serials in sorted(batches.items(), key=lambda item: str(item[0])):
         for index in range(0, len(serials), batch_size):
@@ -154,11 +168,14 @@ def start_batches(client, calls, entries):
             code = answered.get(serial)
             entry = entries[serial]
             if code == RESULT_OK:
-                entry.update(status=STATUS_STARTED, msg="upgrade to %s started" % entry["to"])
+                entry.update(status=STATUS_STARTED, msg="upgrade to %s started" % entry["to"],
+                             device_state="upgrade to %s started" % entry["to"])
             elif code == RESULT_REPEAT:
-                entry.update(status=STATUS_IN_PROGRESS, msg="an upgrade was already in progress (repeat operation)")
+                entry.update(status=STATUS_IN_PROGRESS, msg="an upgrade was already in progress (repeat operation)",
+                             device_state="upgrading")
             elif code is None:
-                entry.update(status=STATUS_FAILED, msg="the cloud's answer did not mention this device")
+                entry.update(status=STATUS_FAILED, msg="the cloud's answer did not mention this device",
+                             device_state="unknown: the cloud did not say whether it started the upgrade")
             else:
                 entry.update(status=STATUS_FAILED, msg="the cloud did not start the upgrade: %s" % describe_result(code))
 
@@ -174,59 +191,88 @@ def describe_device_state(device):
 
 
 class UpgradeFollower:
-    """Follows started devices through transfer, offline and back online, with one get-devs per poll."""
+    """Follows devices through transfer, offline and back online, with one get-devs per poll.
 
-    def __init__(self, client, entries, serials, clock=time.monotonic):
+    Started devices are done when they report the target. Devices that were offline before the task
+    (maybe flashing an earlier upgrade) are done when they come back at the target; one that comes
+    back below it is started then, and followed like the others.
+    """
+
+    def __init__(self, client, entries, serials, devices, calls, batch_size, clock=time.monotonic):
         self.client = client
         self.entries = entries
         self.pending = set(serials)
         self.went_away = set()
-        self.last_state = {}
+        self.devices = devices
+        self.calls = calls
+        self.batch_size = batch_size
         self.clock = clock
         self.started_at = clock()
 
     def probe(self):
-        devices = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
+        listed = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
+        back = []
         for serial in sorted(self.pending):
-            self.observe(serial, devices.get(serial))
+            device = listed.get(serial)
+            if device is not None:
+                self.devices[serial] = device
+            self.entries[serial]["device_state"] = describe_device_state(device)
+            if self.observe(serial, device):
+                back.append(serial)
+        if back:
+            self.start(back)
         return Poll(not self.pending, "%d device(s) still upgrading" % len(self.pending))
 
     def observe(self, serial, device):
+        """Update the entry from what the cloud lists; True when an offline device is back and needs starting."""
         entry = self.entries[serial]
-        self.last_state[serial] = describe_device_state(device)
         if device is None:
-            return
+            return False
         if device["transferring"] or not device["online"]:
             self.went_away.add(serial)
-            return
+            return False
         version = device["firmware_version"]
-        if version is not None and normalize_version(version) == normalize_version(entry["to"]):
+        seconds = round(self.clock() - self.started_at, 1)
+        if entry["status"] == STATUS_OFFLINE:
+            if same_version(version, entry["to"]):
+                entry.update(status=STATUS_UPGRADED, seconds=seconds,
+                             msg="came back online at %s after %ss (an upgrade started earlier finished)" % (version, seconds))
+                self.pending.discard(serial)
+                return False
+            return True
+        if same_version(version, entry["to"]):
             entry.update(status=STATUS_UPGRADED, msg="upgraded from %s to %s" % (entry["from"] or "an unreported version", entry["to"]),
-                         seconds=round(self.clock() - self.started_at, 1))
+                         seconds=seconds)
             self.pending.discard(serial)
         elif serial in self.went_away and (version is not None or entry["from"] is None):
             entry.update(status=STATUS_FAILED, msg="the device came back online with %s instead of %s"
                          % (version or "an unreported version", entry["to"]))
             self.pending.discard(serial)
+        return False
+
+    def start(self, serials):
+        batches = {}
+        for serial in serials:
+            self.went_away.discard(serial)
+            entry = self.entries[serial]
+            entry.update(status=STATUS_NOT_STARTED, msg="upgrade to %s not started" % entry["to"])
+            batches.setdefault(batch_key(self.devices[serial], entry["firmware_id"]), []).append(serial)
+        calls = split_batches(batches, self.batch_size)
+        self.calls.extend(calls)
+        start_batches(self.client, calls, self.entries)
+        for serial in serials:
+            if self.entries[serial]["status"] not in (STATUS_STARTED, STATUS_IN_PROGRESS):
+                self.pending.discard(serial)
 
     def time_out(self, waited):
         for serial in self.pending:
-            self.entries[serial].update(status=STATUS_TIMEOUT, msg="not at %s after %ss; last state seen: %s"
-                                        % (self.entries[serial]["to"], waited, self.last_state.get(serial, "no answer yet")))
-
-
-def wait_for_upgrades(client, params, entries, clock=time.monotonic, sleep=time.sleep):
-    serials = [s for s, e in entries.items() if e["status"] in (STATUS_STARTED, STATUS_IN_PROGRESS)]
-    if not serials:
-        return None
-    follower = UpgradeFollower(client, entries, serials, clock)
-    try:
-        _poll, waited = wait_until(follower.probe, "the upgrades to finish", params["wait_timeout"], params["poll_interval"],
-                                   tolerate=(DeviceUnreachable,), clock=clock, sleep=sleep)
-    except WaitTimeout as exc:
-        follower.time_out(exc.details["waited"])
-        return exc.details["waited"]
-    return waited
+            entry = self.entries[serial]
+            if entry["status"] == STATUS_OFFLINE:
+                msg = ("was offline and did not come back online within %ss (still flashing, or switched off?); "
+                       "last state seen: %s" % (waited, entry["device_state"]))
+            else:
+                msg = "not at %s after %ss; last state seen: %s" % (entry["to"], waited, entry["device_state"])
+            entry.update(status=STATUS_TIMEOUT, msg=msg)
 
 
 def summarize(entries):
@@ -244,6 +290,7 @@ class MwCloudUpgrade(TaskRun):
         self.client = MwCloudClient.from_params(self.params)
         self.entries = {}
         self.calls = []
+        self.devices = {}
 
     def close(self):
         self.client.close()
@@ -254,34 +301,89 @@ class MwCloudUpgrade(TaskRun):
         with self.step("login"):
             self.client.login()
         with self.step("read"):
-            devices = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
+            self.devices = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
             catalogue = Catalogue(self.client.get_all_firmwares(0))
-        self.entries, batches = plan_upgrade(params, devices, catalogue)
+        self.entries, batches = plan_upgrade(params, self.devices, catalogue)
         self.calls = split_batches(batches, params["batch_size"])
-        waited = None
         if self.check_mode:
-            for call in self.calls:
-                for serial in call["serial_numbers"]:
-                    self.entries[serial].update(status=STATUS_WOULD_UPGRADE, msg="would upgrade to %s (firmware id %s)"
-                                                % (self.entries[serial]["to"], call["firmware_id"]))
-            return self.result(waited)
+            self.plan_only()
+            return self.result(None)
+        waited = None
         try:
-            with self.step("start"):
-                start_batches(self.client, self.calls, self.entries)
+            if self.calls:
+                with self.step("start"):
+                    start_batches(self.client, self.calls, self.entries)
             if params["wait"]:
                 with self.step("wait"):
-                    waited = wait_for_upgrades(self.client, params, self.entries, self.clock, self.sleep)
+                    waited = self.wait_for_devices()
+            else:
+                self.refuse_offline()
         except FleetopsError as exc:
-            started = any(e["status"] in CHANGING_STATUSES for e in self.entries.values())
+            self.device_state = self.overall_state()
             raise TaskError("%s; devices: %s" % (exc.msg, summarize(self.entries.values())),
-                            devices=list(self.entries.values()), batches=self.calls, changed=started) from None
+                            devices=list(self.entries.values()), batches=self.calls, changed=self.changed(),
+                            **self.report_keys()) from None
         return self.result(waited)
+
+    def plan_only(self):
+        for call in self.calls:
+            for serial in call["serial_numbers"]:
+                self.entries[serial].update(status=STATUS_WOULD_UPGRADE, msg="would upgrade to %s (firmware id %s)"
+                                            % (self.entries[serial]["to"], call["firmware_id"]))
+        for entry in self.entries.values():
+            if entry["status"] == STATUS_OFFLINE:
+                entry.update(status=STATUS_WOULD_UPGRADE,
+                             msg="offline now (maybe still flashing an upgrade started earlier): would wait for it and "
+                                 "upgrade it to %s unless it comes back at %s" % (entry["to"], entry["to"]))
+
+    def refuse_offline(self):
+        for entry in self.entries.values():
+            if entry["status"] == STATUS_OFFLINE:
+                entry.update(status=STATUS_FAILED,
+                             msg="the device is offline (maybe still flashing an upgrade started earlier) and the cloud "
+                                 "can only upgrade online devices; with wait=true the task waits for it to come back")
+
+    def wait_for_devices(self):
+        serials = [s for s, e in self.entries.items() if e["status"] in (STATUS_STARTED, STATUS_IN_PROGRESS, STATUS_OFFLINE)]
+        if not serials:
+            return None
+        follower = UpgradeFollower(self.client, self.entries, serials, self.devices, self.calls, self.params["batch_size"],
+                                   self.clock)
+        try:
+            _poll, waited = wait_until(follower.probe, "the upgrades to finish", self.params["wait_timeout"],
+                                       self.params["poll_interval"], tolerate=(DeviceUnreachable,),
+                                       clock=self.clock, sleep=self.sleep)
+        except WaitTimeout as exc:
+            follower.time_out(exc.details["waited"])
+            return exc.details["waited"]
+        return waited
+
+    # -------------------------------------------------------------- result
+    def changed(self):
+        return any(e["status"] in CHANGING_STATUSES for e in self.entries.values())
+
+    def overall_state(self):
+        """One device's state (the fleet report's case); for many, each entry of ``devices`` says its own."""
+        entries = list(self.entries.values())
+        return entries[0]["device_state"] if len(entries) == 1 else None
+
+    def report_keys(self):
+        """The fleet report's keys at the top level when the task is about one device."""
+        if len(self.entries) != 1:
+            return {}
+        entry = next(iter(self.entries.values()))
+        device = self.devices.get(entry["serial"])
+        now = device["firmware_version"] if device else None
+        reached = entry["status"] in (STATUS_CURRENT, STATUS_WOULD_UPGRADE, STATUS_STARTED, STATUS_IN_PROGRESS, STATUS_UPGRADED)
+        return {"component": "firmware", "previous_version": entry["from"],
+                "version": entry["to"] if reached else now, "device_state": entry["device_state"]}
 
     def result(self, waited):
         entries = list(self.entries.values())
-        changed = any(e["status"] in CHANGING_STATUSES for e in entries)
-        result = {"changed": changed, "devices": entries, "batches": self.calls,
+        changed = self.changed()
+        result = {"changed": changed, "devices": entries, "batches": self.calls, "durations": self.durations,
                   "msg": "%s of %d device(s)" % (summarize(entries), len(entries))}
+        result.update(self.report_keys())
         if waited is not None:
             result["waited"] = waited
         if self.diff and changed:
@@ -293,5 +395,6 @@ class MwCloudUpgrade(TaskRun):
             target = params["version"] or "firmware id %s" % params["firmware_id"]
             first = "%s: %s" % (failed[0]["serial"], failed[0]["msg"])
             msg = "upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries), summarize(entries), first)
-            raise TaskError(msg, **{k: v for k, v in result.items() if k != "msg"})
+            self.device_state = self.overall_state()
+            raise TaskError(msg, **{k: v for k, v in result.items() if k not in ("msg", "device_state")})
         return result

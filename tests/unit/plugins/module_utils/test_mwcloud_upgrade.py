@@ -1,6 +1,8 @@
 """mwcloud_upgrade task logic against the simulator in-thread, through the shared boundary."""
 
 import re
+import threading
+import time
 
 import pytest
 
@@ -101,13 +103,65 @@ def test_version_in_numbers_shape_and_unreported_version(sim):
 
 
 def test_missing_and_offline_devices_fail_by_themselves(sim):
-    error = failed(sim, serial_numbers=["A1", "GHOST", "OFF"], version="1.6.201")
+    error = failed(sim, serial_numbers=["A1", "GHOST", "OFF"], version="1.6.201", wait_timeout=2)
     devices = by_serial(error)
     assert devices["A1"]["status"] == "upgraded"
     assert devices["GHOST"]["msg"] == "no device with this serial number on the cloud"
-    assert "offline" in devices["OFF"]["msg"]
+    assert devices["OFF"]["status"] == "timeout"
+    assert "was offline and did not come back online within" in devices["OFF"]["msg"]
+    assert devices["OFF"]["device_state"] == "offline (flashing or rebooting)"
     assert error["changed"] is True
     assert "failed for 2 of 3 device(s)" in error["msg"]
+    assert [sorted(e["sns"]) for e in mutating(sim)] == [["A1"]]
+
+
+def test_an_offline_device_is_not_waited_for_without_wait(sim):
+    error = failed(sim, serial_numbers=["OFF"], version="1.6.201", wait=False)
+    assert "offline" in by_serial(error)["OFF"]["msg"] and "wait" in by_serial(error)["OFF"]["msg"]
+    assert mutating(sim) == []
+
+
+def wait_until_offline(sim, serial, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sim.lock:
+            if sim.devices[serial].advance() == "flashing":
+                return
+        time.sleep(0.02)
+    raise AssertionError("%s never went offline to flash" % serial)
+
+
+def test_a_rerun_while_a_device_flashes_waits_for_it_instead_of_failing_it(sim):
+    sim.settings.update(transfer_seconds=0.1, offline_seconds=1.0)
+    first = upgrade(sim, serial_numbers=["A1", "A2"], version="1.6.201", wait=False)
+    assert {d["status"] for d in first["devices"]} == {"started"}
+    wait_until_offline(sim, "A1")
+    sim.clear_log()
+    again = upgrade(sim, serial_numbers=["A1", "A2"], version="1.6.201")
+    assert again.get("failed") is not True, again["msg"]
+    devices = by_serial(again)
+    assert {d["status"] for d in devices.values()} == {"upgraded"}
+    assert "came back online at 1.6.201" in devices["A1"]["msg"]
+    assert devices["A1"]["device_state"] == "online at 1.6.201"
+    assert mutating(sim) == [] and sim.devices["A1"].upgrades_started == 1
+
+
+def test_a_device_back_from_offline_below_the_target_is_started_then(sim):
+    def come_back():
+        time.sleep(0.3)
+        with sim.lock:
+            sim.devices["OFF"].online = True
+    threading.Thread(target=come_back).start()
+    result = upgrade(sim, serial_numbers=["OFF"], version="1.6.201")
+    assert result.get("failed") is not True, result["msg"]
+    assert by_serial(result)["OFF"]["status"] == "upgraded"
+    assert [e["sns"] for e in mutating(sim)] == [["OFF"]]
+
+
+def test_check_mode_says_an_offline_device_would_be_waited_for(sim):
+    result = upgrade(sim, check_mode=True, serial_numbers=["OFF"], version="1.6.201")
+    assert result["changed"] is True and by_serial(result)["OFF"]["status"] == "would upgrade"
+    assert "offline" in by_serial(result)["OFF"]["msg"] and mutating(sim) == []
 
 
 def test_device_that_never_returns_times_out_with_last_state(sim):
@@ -165,3 +219,28 @@ def test_batch_size_splits_large_batches(sim):
 def test_bad_input_fails_clearly(sim, args, message):
     assert re.search(message, failed(sim, **args)["msg"])
     assert sim.requests_for() == []
+
+
+REPORT_KEYS = {"changed", "msg", "component", "previous_version", "version", "device_state", "durations"}
+
+
+@pytest.mark.parametrize("serial, args, check_mode, failed_expected, version, state", [
+    ("A1", {}, False, False, "1.6.201", "online at 1.6.201"),
+    ("A3", {}, False, False, "1.6.201", "online at 1.6.201"),
+    ("A1", {}, True, False, "1.6.201", "online at 1.5.178"),
+    ("A1", {"wait": False}, False, False, "1.6.201", "upgrade to 1.6.201 started"),
+    ("E1", {"version": "1.6.201"}, False, True, "2.3.43", "online at 2.3.43"),
+    ("GHOST", {}, False, True, None, "not listed by the cloud"),
+    ("OFF", {"wait_timeout": 1}, False, True, "1.5.178", "offline (flashing or rebooting)"),
+])
+def test_one_device_carries_the_fleet_report_keys_on_success_and_failure(sim, serial, args, check_mode, failed_expected,
+                                                                          version, state):
+    args = dict({"version": "1.6.201"}, **args)
+    result = upgrade(sim, serial_numbers=[serial], check_mode=check_mode, **args)
+    assert REPORT_KEYS <= set(result), REPORT_KEYS - set(result)
+    assert bool(result.get("failed")) is failed_expected and result["component"] == "firmware"
+    assert result["version"] == version and result["device_state"] == state
+    assert result["devices"][0]["device_state"] == state
+    assert result["previous_version"] == FLEET.get(serial, {}).get("firmware")
+    if failed_expected:
+        assert result["msg"].endswith("device state: %s" % state)
