@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ._common_args import WAIT_ARGS
-from ._errors import DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
+from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError, TaskError, WaitTimeout
 from ._mwcloud import (
     MWCLOUD_COMMON_ARGS, RESULT_OK, RESULT_REPEAT, MwCloudApiError, MwCloudClient, describe_result, device_from_record,
     firmware_from_record, normalize_version, version_key)
@@ -161,6 +161,15 @@ def start_batches(client, calls, entries):
             call["result"] = exc.code
             for serial in call["serial_numbers"]:
                 entries[serial].update(status=STATUS_FAILED, msg="the cloud refused the batch: %s" % describe_result(exc.code))
+            continue
+        except AuthenticationError:
+            raise
+        except DeviceApiError as exc:
+            # the call went out: whether the cloud started anything is unknown
+            call["result"] = None
+            for serial in call["serial_numbers"]:
+                entries[serial].update(status=STATUS_FAILED, msg=exc.msg,
+                                       device_state="unknown: the cloud's answer to start-upgrade was not usable")
             continue
         call["result"] = RESULT_OK
         answered = {d.get("sn"): d.get("result") for d in details}

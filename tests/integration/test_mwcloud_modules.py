@@ -173,3 +173,12 @@ def test_a_rerun_while_devices_flash_waits_for_them(cloud, tmp_path):
     assert set(statuses(result).values()) == {"upgraded"}
     assert cloud.mutating_requests() == []
     assert {cloud.device(s)["upgrades_started"] for s in SITE_A[:2]} == {1}
+
+
+def test_a_server_that_is_not_the_cloud_api_is_named_as_such(cloud, tmp_path):
+    cloud.settings(answers={"/sc_cloud/login": {"status": "ok", "user": "Admin"}})
+    run, result = upgrade(cloud, tmp_path)
+    assert result["failed"] is True
+    assert result["msg"].startswith("the answer of POST /sc_cloud/login is not the Magewell Cloud API's JSON "
+                                    "(no integer result code): is url the address of the Magewell Cloud?")
+    assert "API status None" not in result["msg"] and cloud.mutating_requests() == []

@@ -244,3 +244,18 @@ def test_one_device_carries_the_fleet_report_keys_on_success_and_failure(sim, se
     assert result["previous_version"] == FLEET.get(serial, {}).get("firmware")
     if failed_expected:
         assert result["msg"].endswith("device state: %s" % state)
+
+
+def test_a_start_answer_without_details_fails_the_batch_with_an_unknown_state(sim):
+    sim.settings["answers"] = {"/sc_cloud/upgrade/start": {"result": 0}}
+    result = failed(sim, serial_numbers=["A1"], version="1.6.201")
+    assert "the answer of POST /sc_cloud/upgrade/start lacks details" in result["msg"]
+    assert result["device_state"] == "unknown: the cloud's answer to start-upgrade was not usable"
+    assert result["batches"][0]["result"] is None
+
+
+def test_garbage_instead_of_the_login_answer_is_named_as_such(sim):
+    sim.settings["answers"] = {"/sc_cloud/login": {"status": "ok"}}
+    result = failed(sim, serial_numbers=["A1"], version="1.6.201")
+    assert result["msg"].startswith("the answer of POST /sc_cloud/login is not the Magewell Cloud API's JSON")
+    assert "API status None" not in result["msg"] and result["step"] == "login"
