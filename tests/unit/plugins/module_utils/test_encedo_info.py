@@ -11,7 +11,6 @@ def info(url, **args):
     return execute(EncedoInfo, validated(SPEC, url=url, **args), module="encedo_info")
 
 
-
 def test_info_reports_versions_model_and_state(encedo_sim, device):
     name, url = device(firmware="1.2.2", diag=True, fls_state=4)
     result = info(url)

@@ -78,7 +78,8 @@ def test_unknown_version_fails_listing_the_catalogue_versions(sim):
 def test_firmware_id_must_fit_the_device(sim):
     result = upgrade(sim, serial_numbers=["A1"], firmware_id=22, wait=False)
     assert by_serial(result)["A1"]["status"] == "started"
-    assert re.search("firmware id 22 .* is for product 770 hardware A, the device is product 770 hardware B", failed(sim, serial_numbers=["B1"], firmware_id=22)["msg"])
+    assert re.search("firmware id 22 .* is for product 770 hardware A, the device is product 770 hardware B",
+                     failed(sim, serial_numbers=["B1"], firmware_id=22)["msg"])
     assert re.search("firmware id 99 is not in the cloud's catalogue", failed(sim, serial_numbers=["B1"], firmware_id=99)["msg"])
 
 
@@ -233,8 +234,8 @@ REPORT_KEYS = {"changed", "msg", "component", "previous_version", "version", "de
     ("GHOST", {}, False, True, None, "not listed by the cloud"),
     ("OFF", {"wait_timeout": 1}, False, True, "1.5.178", "offline (flashing or rebooting)"),
 ])
-def test_one_device_carries_the_fleet_report_keys_on_success_and_failure(sim, serial, args, check_mode, failed_expected,
-                                                                          version, state):
+def test_one_device_carries_the_fleet_report_keys_on_success_and_failure(sim, serial, args, check_mode,
+                                                                         failed_expected, version, state):
     args = dict({"version": "1.6.201"}, **args)
     result = upgrade(sim, serial_numbers=[serial], check_mode=check_mode, **args)
     assert REPORT_KEYS <= set(result), REPORT_KEYS - set(result)
