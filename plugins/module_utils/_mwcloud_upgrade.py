@@ -368,6 +368,18 @@ class MwCloudUpgrade(TaskRun):
         return waited
 
     # -------------------------------------------------------------- result
+    def failure_details(self):
+        """Also a failure before the devices were read (login refused, cloud unreachable) carries the report keys."""
+        details = super().failure_details()
+        details["changed"] = self.changed()
+        if len(set(self.params["serial_numbers"] or ())) == 1:
+            keys = {"component": "firmware", "previous_version": None, "version": None,
+                    "device_state": "unchanged: no upgrade was started"}
+            keys.update(self.report_keys())
+            keys.update({k: v for k, v in details.items() if k == "device_state"})
+            details.update(keys)
+        return details
+
     def changed(self):
         return any(e["status"] in CHANGING_STATUSES for e in self.entries.values())
 

@@ -260,3 +260,11 @@ def test_garbage_instead_of_the_login_answer_is_named_as_such(sim):
     result = failed(sim, serial_numbers=["A1"], version="1.6.201")
     assert result["msg"].startswith("the answer of POST /sc_cloud/login is not the Magewell Cloud API's JSON")
     assert "API status None" not in result["msg"] and result["step"] == "login"
+
+
+def test_a_failure_before_the_devices_were_read_carries_the_report_keys_too(sim):
+    result = failed(sim, serial_numbers=["A1"], version="1.6.201", password="wrong")
+    assert REPORT_KEYS <= set(result), REPORT_KEYS - set(result)
+    assert result["changed"] is False and result["previous_version"] is None and result["version"] is None
+    assert result["device_state"] == "unchanged: no upgrade was started"
+    assert result["msg"].startswith("login refused: wrong password for user 'Admin'")
