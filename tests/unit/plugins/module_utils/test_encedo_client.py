@@ -101,9 +101,11 @@ def test_a_given_token_that_died_with_a_reboot_is_said_so(encedo_sim):
         client.upgrade_check("firmware")
 
 
-@pytest.mark.parametrize("body, message", [({}, "lacks eid, spk, jti"), ([1], "lacks eid, spk, jti"),
-                                           ({"eid": "e", "spk": "s"}, "lacks jti")])
+@pytest.mark.parametrize("body, message", [({}, "the answer of GET /api/auth/token lacks eid, spk, jti"),
+                                           ([1], "/api/auth/token"),  # not an object: the transport may say so first
+                                           ({"eid": "e", "spk": "s"}, "the answer of GET /api/auth/token lacks jti")])
 def test_a_challenge_without_its_keys_fails_naming_the_endpoint(encedo_sim, body, message):
     name, client = _client(encedo_sim, {"passphrase": "pw", "answers": {"/api/auth/token": body}}, passphrase="pw")
-    with pytest.raises(DeviceApiError, match="the answer of GET /api/auth/token %s" % message):
+    with pytest.raises(DeviceApiError) as error:
         client.authenticate()
+    assert message in error.value.msg
