@@ -165,3 +165,21 @@ def test_upload_takes_the_config_scope_too(encedo_sim, hem, images, scope, expec
                   {"Content-Disposition": 'attachment; filename="firmware.bin"',
                    "Authorization": _token(encedo_sim, name, scope)})[0]
     assert status == expected
+
+
+@pytest.mark.parametrize("when, installed", [("after", True), ("before", False)])
+def test_a_dropped_install_answer_installs_or_not(encedo_sim, hem, images, when, installed):
+    name = hem(validation_seconds=0, drop_install_answer=when)
+    src, header = images("ui", "2.0.0")
+    upload(encedo_sim, name, open(src, "rb").read(), "ui", "webroot.tar")
+    call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")
+    assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")[0] == 200
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        call(encedo_sim, name, "GET", "/api/system/upgrade/install_ui")
+    assert (encedo_sim.devices[name].uis == header["uis"]) is installed
+
+
+def test_answers_replace_a_reading_document(encedo_sim, hem):
+    name = hem(answers={"/api/system/version": {}})
+    assert call(encedo_sim, name, "GET", "/api/system/version")[:2] == (200, b"{}")
+    assert call(encedo_sim, name, "GET", "/api/system/status")[0] == 200
