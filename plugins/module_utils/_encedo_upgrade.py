@@ -55,6 +55,10 @@ def check_image(component, path):
 class EncedoUpgrade(TaskRun):
     """One run of encedo_upgrade."""
 
+    # install_fw answers, closes and reboots within seconds; a device still on the same boot this long after
+    # an install request whose answer was lost did not take it (Encedo's own tools wait 20-30 s).
+    LOST_ANSWER_GRACE = 60
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.component = self.params["component"]
@@ -208,7 +212,9 @@ class EncedoUpgrade(TaskRun):
     def wait_for_reboot(self):
         """Done once the device answers again from a new boot (seen down, fw_upgrade flag or uptime reset)."""
         uptime_before = self.device["uptime"]
+        flag_before = self.device["fw_upgrade"]
         seen = {"down": False}
+        started = self.clock()
 
         def probe():
             try:
@@ -216,8 +222,12 @@ class EncedoUpgrade(TaskRun):
             except (DeviceUnreachable, DeviceApiError):
                 seen["down"] = True
                 raise
-            rebooted = seen["down"] or status.get("fw_upgrade") or (
+            rebooted = seen["down"] or (status.get("fw_upgrade") and not flag_before) or (
                 uptime_before is not None and status.get("uptime", uptime_before) < uptime_before)
+            if not rebooted and self.install_answer_lost and self.clock() - started > self.LOST_ANSWER_GRACE:
+                self.device_state = "not installed; " + self.keeps()
+                raise TaskError("the firmware install request got no answer and the device kept running the same boot "
+                                "for %ds: it did not install the image" % self.LOST_ANSWER_GRACE)
             return Poll(bool(rebooted), "answering after reboot" if rebooted else "still running the old boot")
         wait_until(probe, "the device to come back after the firmware install", self.params["wait_timeout"],
                    REBOOT_POLL_INTERVAL, tolerate=(DeviceUnreachable, DeviceApiError), clock=self.clock,

@@ -8,6 +8,7 @@ Device config (POST /_sim/devices/<name>, or the --fleet file), all optional::
     passphrase: null (fresh, not personalised) or the user's passphrase
     fls_state: 0                  auth_delay: 0.5        validation_seconds: 0.3
     reboot_seconds: 2.0           reboot_never_ends: false
+    reboot_delay: 0               (seconds the old boot keeps answering after install_fw before it goes down)
     drop_upload_at: null          (bytes received before the connection is dropped)
     check_fails: false            (the next check answers 406 whatever the image)
     fail_requests: {"status": 503, "count": 2}   (the next N requests get that status)
@@ -116,6 +117,7 @@ class EncedoDevice:
         self.fail_requests = config.get("fail_requests")
         self.rtc_unset_after_reboot = config.get("rtc_unset_after_reboot", False)
         self.drop_install_answer = config.get("drop_install_answer")
+        self.reboot_delay = config.get("reboot_delay", 0)
         self.answers = config.get("answers") or {}
         self.eid = config.get("eid") or "e" + secrets.token_hex(6)
         self.fws = secrets.token_hex(8)
@@ -125,6 +127,8 @@ class EncedoDevice:
         self.auth_failures = 0
         self.staged = {}
         self.down_until = 0.0
+        self.reboot_at = None
+        self.next_firmware = None
         self.boots = 1
         self.rtc_unset = False
         self.issued_scopes = []
@@ -138,9 +142,20 @@ class EncedoDevice:
         return self.passphrase is not None
 
     def is_down(self):
+        if self.reboot_at is not None and time.monotonic() >= self.reboot_at:
+            self.reboot_at = None
+            self.reboot()
         return time.monotonic() < self.down_until
 
-    def reboot(self):
+    def reboot(self, delay=0):
+        """Reboot now, or after ``delay`` seconds during which the old boot keeps answering."""
+        if delay:
+            self.reboot_at = time.monotonic() + delay
+            return
+        if self.next_firmware is not None:
+            self.firmware, self.next_firmware = self.next_firmware, None
+            self.fws = os.urandom(8).hex()
+            self.fw_upgrade_done = True
         self.down_until = time.monotonic() + self.reboot_seconds
         if self.reboot_never_ends:
             self.down_until = float("inf")
@@ -427,10 +442,8 @@ class EncedoSimulator(Simulator):
         if kind == "ui":
             device.uis = header["uis"]
             return answer
-        device.firmware = header["version"]
-        device.fws = os.urandom(8).hex()
-        device.fw_upgrade_done = True
-        device.reboot()
+        device.next_firmware = header["version"]
+        device.reboot(device.reboot_delay)
         return answer
 
     def _staged_image(self, device, request, path):

@@ -282,3 +282,29 @@ def test_the_fleet_report_keys_are_there_on_success_and_failure(device, images, 
     assert bool(result.get("failed")) is failed_expected and result["component"] == "firmware"
     assert result["device_state"] == state
     assert result["previous_version"] == (None if read_fails else config.get("firmware", "1.2.2"))
+
+
+def test_a_lost_install_fw_answer_without_a_reboot_fails_after_the_grace(encedo_sim, device, images, monkeypatch):
+    monkeypatch.setattr(EncedoUpgrade, "LOST_ANSWER_GRACE", 1)
+    name, url = device(drop_install_answer="before")
+    result = failed(url, images("firmware", "1.3.0")[0], wait_timeout=30)
+    assert "got no answer and the device kept running the same boot for 1s" in result["msg"]
+    assert result["device_state"] == "not installed; the device keeps firmware 1.2.2"
+    assert result["changed"] is False and result["step"] == "reboot"
+    assert result["durations"]["reboot"] < 10
+
+
+def test_a_lost_install_fw_answer_with_a_reboot_is_verified(encedo_sim, device, images):
+    name, url = device(drop_install_answer="after")
+    result = upgrade(url, images("firmware", "1.3.0")[0], wait_timeout=10)
+    assert result.get("failed") is not True, result["msg"]
+    assert result["version"] == "1.3.0" and "install requested (no answer)" in result["steps"]
+
+
+def test_a_fw_upgrade_flag_left_from_an_earlier_upgrade_is_not_taken_for_the_reboot(encedo_sim, device, images):
+    name, url = device(reboot_seconds=0.5, reboot_delay=1.5)
+    encedo_sim.devices[name].fw_upgrade_done = True
+    encedo_sim.devices[name].booted_at -= 100
+    result = upgrade(url, images("firmware", "1.3.0")[0], wait_timeout=15)
+    assert result.get("failed") is not True, result["msg"]
+    assert result["version"] == "1.3.0"
