@@ -4,7 +4,7 @@ scripts run as written against a fleet repository whose inventory points at the 
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 import yaml

@@ -1,7 +1,7 @@
 """playbooks/status.yml as a drift gate over a mixed fleet: statuses, report files, exit codes, read-only."""
 
 import json
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 import requests

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
