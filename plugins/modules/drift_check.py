@@ -115,7 +115,7 @@ health:
   returned: always
   type: str
 msg:
-  description: The drift (C(firmware - wanted 1.3.0, runs 1.2.2)), or why the device could not be read.
+  description: "The drift (C(firmware: wanted 1.3.0, runs 1.2.2)), C(runs what the inventory wants), or why the device could not be read."
   returned: always
   type: str
 """
