@@ -17,7 +17,7 @@ __metaclass__ = type
 import datetime
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import normalize_version
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import version_matches
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_common import version_matches
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
 
 SCHEMA = "fleetops.upgrade/drift-report/v1"
