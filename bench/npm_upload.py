@@ -31,7 +31,7 @@ sys.path.insert(0, ROOT)
 
 from tests.conftest import COLLECTIONS, SimProcess, ansible_env, unique  # noqa: E402
 from tests.simulators.appresponse import write_image  # noqa: E402
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import sha256_of  # noqa: E402
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_common import sha256_of  # noqa: E402
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -66,9 +66,12 @@ sys.exit(code)' "%s" "$@"
 TASK_IN_BARE_PROCESS = """
 import json, resource, sys
 sys.path.insert(0, %r)
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import run_image
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import NpmImage
+from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 params = json.loads(sys.argv[1])
-result = run_image(params)
+result = execute(NpmImage, params)
+if result.get("failed"):
+    sys.exit(result["msg"])
 print(json.dumps({"bytes_sent": result["bytes_sent"], "durations": result["durations"],
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """

@@ -277,3 +277,27 @@ def mwcloud_sim():
     yield make
     for server in servers:
         server.stop()
+
+
+def npm_result(task, url, check_mode=False, diff=False, **options):
+    """Run an AppResponse task class (NpmInfo, NpmImage, NpmUpdate) through the shared boundary, as a module would:
+    options validated against its spec (defaults filled in, admin/admin unless a token is given); the result dict."""
+    import importlib
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
+    spec_name = {"NpmInfo": "INFO_SPEC", "NpmImage": "IMAGE_SPEC", "NpmUpdate": "UPDATE_SPEC"}[task.__name__]
+    spec = dict(getattr(importlib.import_module(task.__module__), spec_name))
+    options.setdefault("url", url)
+    options.setdefault("timeout", 5)
+    if "token" not in options:
+        options.setdefault("username", "admin")
+        options.setdefault("password", "admin")
+    validated = ArgumentSpecValidator(spec.pop("argument_spec"), **spec).validate(options)
+    assert not validated.error_messages, validated.error_messages
+    return execute(task, validated.validated_parameters, check_mode=check_mode, diff=diff, module=task.__name__)
+
+
+def npm_mutations(sim, device="ar1"):
+    """(method, path after /api/) of the mutating requests an appliance got, token requests left out."""
+    return [(e["method"], e["path"].split("/api/", 1)[1]) for e in sim.requests_for(device, ("POST", "PUT", "PATCH", "DELETE"))
+            if "mgmt.aaa" not in e["path"]]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_tasks import INFO_SPEC, run_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_info import SPEC, EncedoInfo
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.encedo_info"
-    SPEC = INFO_SPEC
-    TASK = run_info
+    SPEC = SPEC
+    TASK = EncedoInfo

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_tasks import UPGRADE_SPEC, run_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC, EncedoUpgrade
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.encedo_upgrade"
-    SPEC = UPGRADE_SPEC
-    TASK = run_upgrade
+    SPEC = SPEC
+    TASK = EncedoUpgrade

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import MWCLOUD_INFO_SPEC, run_mwcloud_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_info import SPEC, MwCloudInfo
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.mwcloud_info"
-    SPEC = MWCLOUD_INFO_SPEC
-    TASK = run_mwcloud_info
+    SPEC = SPEC
+    TASK = MwCloudInfo

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import MWCLOUD_UPGRADE_SPEC, run_mwcloud_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC, MwCloudUpgrade
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.mwcloud_upgrade"
-    SPEC = MWCLOUD_UPGRADE_SPEC
-    TASK = run_mwcloud_upgrade
+    SPEC = SPEC
+    TASK = MwCloudUpgrade

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import IMAGE_SPEC, run_image
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.npm_image"
     SPEC = IMAGE_SPEC
-    TASK = run_image
+    TASK = NpmImage

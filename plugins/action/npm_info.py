@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import INFO_SPEC, run_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_info import INFO_SPEC, NpmInfo
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.npm_info"
     SPEC = INFO_SPEC
-    TASK = run_info
+    TASK = NpmInfo

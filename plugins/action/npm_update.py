@@ -6,11 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import UPDATE_SPEC, run_update
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import InProcessAction
 
 
 class ActionModule(InProcessAction):
     MODULE = "fleetops.upgrade.npm_update"
     SPEC = UPDATE_SPEC
-    TASK = run_update
+    TASK = NpmUpdate

@@ -23,13 +23,14 @@ except ImportError:
 else:
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
-from ._common_args import CONNECTION_ARGS
-from ._errors import AuthenticationError, DeviceApiError, FleetopsError
+from ._common_args import CONNECTION_ARGS, http_client_from
+from ._errors import AuthenticationError, DeviceApiError, DeviceUnreachable, FleetopsError
 
 ENCEDO_COMMON_ARGS = dict(
     CONNECTION_ARGS,
     passphrase=dict(type="str", no_log=True),
     token=dict(type="str", no_log=True),
+    scope=dict(type="str", default="system:upgrade", choices=["system:upgrade", "system:config"]),
 )
 ENCEDO_MUTUALLY_EXCLUSIVE = [("passphrase", "token")]
 
@@ -37,6 +38,11 @@ UPGRADE_SCOPE = "system:upgrade"
 PBKDF2_ITERATIONS = 600000
 TOKEN_LIFETIME = 3600
 FIRMWARE_VERSION = re.compile(r"v?(\d+(?:\.\d+)+)(-DIAG)?\s*$", re.IGNORECASE)
+
+# keys every HEM sends in its reading documents; without them the device cannot be described
+VERSION_KEYS = ("fwv", "hwv")
+STATUS_KEYS = ("fls_state",)
+CHALLENGE_KEYS = ("eid", "spk", "jti")
 
 # component -> (endpoint suffix, file name the device expects)
 COMPONENTS = {
@@ -52,7 +58,7 @@ AUTH_STATUS_MEANING = {
 }
 UPGRADE_STATUS_MEANING = {
     401: "the token is missing, invalid or expired",
-    403: "the token lacks the system:upgrade scope",
+    403: "the token has neither the system:upgrade nor the system:config scope",
     404: "the upgrade endpoint does not exist (not supported on EPA)",
 }
 
@@ -91,53 +97,120 @@ def build_ejwt(seed, challenge, scope=UPGRADE_SCOPE, lifetime=TOKEN_LIFETIME, no
     return signing_input + "." + _b64url(signature)
 
 
-class EncedoClient:
-    """One Encedo HEM device. ``passphrase`` or ``token`` for personalised devices, neither for fresh ones."""
+def describe_device(version_doc, status_doc):
+    """What encedo_info returns, from the ``/api/system/version`` and ``/api/system/status`` documents."""
+    firmware, diag = parse_firmware_version(version_doc.get("fwv"))
+    hardware = version_doc.get("hwv", "")
+    fls_state = status_doc.get("fls_state", 0)
+    return {
+        "model": "EPA" if "EPA" in hardware else "PPA",
+        "hardware": hardware,
+        "firmware_version": firmware,
+        "fwv": version_doc.get("fwv"),
+        "diag": diag,
+        "fws": version_doc.get("fws"),
+        "uis": version_doc.get("uis"),
+        "bootloader": version_doc.get("blv"),
+        "personalised": status_doc.get("inited", True) is not False,
+        "fls_state": fls_state,
+        "fault": fls_state != 0,
+        "fw_upgrade": bool(status_doc.get("fw_upgrade", False)),
+        "uptime": status_doc.get("uptime"),
+        "temperature": status_doc.get("temp"),
+    }
 
-    def __init__(self, http, passphrase=None, token=None):
+
+def read_device(client):
+    return describe_device(client.system_version(), client.system_status())
+
+
+def client_from(params):
+    """The client a module's params describe (connection options, passphrase or token)."""
+    return EncedoClient(http_client_from(params), passphrase=params.get("passphrase"), token=params.get("token"),
+                        scope=params.get("scope") or UPGRADE_SCOPE)
+
+
+class EncedoClient:
+    """One Encedo HEM device. ``passphrase`` or ``token`` for personalised devices, neither for fresh ones.
+
+    Tokens are signed with a per-boot key, and a device answers 401 on *every* path, the public
+    reading ones included, to a request that carries a token of an earlier boot. So the token is
+    sent only to the endpoints that need it, never with the reading requests (they need none), and
+    it is forgotten when a firmware install reboots the device; the next request that needs one
+    gets a fresh token from the passphrase.
+    """
+
+    def __init__(self, http, passphrase=None, token=None, scope=UPGRADE_SCOPE):
         if passphrase and CRYPTOGRAPHY_IMPORT_ERROR:
             raise FleetopsError("the Python library 'cryptography' is required for passphrase authentication "
                                 "on the host that runs this task")
         self.http = http
+        self.scope = scope
         self._passphrase = passphrase
         self._seeds = {}
-        if token:
-            self._use_token(token)
+        self._token = token or None
+        self._token_died = False
 
     def close(self):
         self.http.close()
 
     @property
     def can_authenticate(self):
-        return bool(self._passphrase or "Authorization" in self.http.headers)
+        return bool(self._passphrase or self._token)
 
-    def _use_token(self, token):
-        self.http.headers["Authorization"] = "Bearer " + token
+    def forget_token(self):
+        """The device rebooted: its tokens are void (and would make it answer 401 everywhere)."""
+        if self._token:
+            self._token_died = True
+        self._token = None
+
+    def _auth_headers(self):
+        if self._token is None and self._token_died:
+            if not self._passphrase:
+                raise AuthenticationError("the token died with the device's reboot and no passphrase was given to get a new one")
+            self.authenticate()
+        return {"Authorization": "Bearer " + self._token} if self._token else {}
 
     # ------------------------------------------------------------ state (no auth)
     def system_version(self, retry=True):
-        return self.http.request("GET", "/api/system/version", expected=(200,), retry=retry).json()
+        return self._document("/api/system/version", VERSION_KEYS, retry)
 
     def system_status(self, retry=True):
-        return self.http.request("GET", "/api/system/status", expected=(200,), retry=retry).json()
+        return self._document("/api/system/status", STATUS_KEYS, retry)
+
+    def _document(self, path, required, retry):
+        """A reading endpoint's JSON object; an error naming the endpoint if it lacks what every HEM sends."""
+        response = self.http.request("GET", path, expected=(200,), retry=retry)
+        document = response.json()
+        if not isinstance(document, dict):
+            raise response.error("the answer of GET %s is not a JSON object (is this an Encedo HEM?)" % path)
+        missing = [key for key in required if key not in document]
+        if missing:
+            raise response.error("the answer of GET %s lacks %s (is this an Encedo HEM?)" % (path, ", ".join(missing)))
+        return document
 
     # ------------------------------------------------------------ auth
     def auth_challenge(self):
         response = self.http.request("GET", "/api/auth/token", retry=False)
         if response.status != 200:
             raise self._auth_error(response)
-        return response.json()
+        challenge = response.json()
+        missing = [key for key in CHALLENGE_KEYS if not isinstance(challenge, dict) or key not in challenge]
+        if missing:
+            raise response.error("the answer of GET /api/auth/token lacks %s" % ", ".join(missing))
+        return challenge
 
     def auth_token(self, ejwt):
         response = self.http.request("POST", "/api/auth/token", json_body={"auth": ejwt}, retry=False)
         if response.status != 200:
             raise self._auth_error(response)
-        token = response.json().get("token")
-        if not token:
+        answer = response.json()
+        token = answer.get("token") if isinstance(answer, dict) else None
+        if not token or not isinstance(token, str):
             raise response.error("the device answered the token request without a token")
         return token
 
-    def authenticate(self, scope=UPGRADE_SCOPE):
+    def authenticate(self):
         """Run the eJWT flow once (never in a loop: the device slows down after failures)."""
         if not self._passphrase:
             return
@@ -145,7 +218,8 @@ class EncedoClient:
         eid = challenge["eid"]
         if eid not in self._seeds:
             self._seeds[eid] = derive_seed(self._passphrase, eid)
-        self._use_token(self.auth_token(build_ejwt(self._seeds[eid], challenge, scope)))
+        self._token = self.auth_token(build_ejwt(self._seeds[eid], challenge, self.scope))
+        self._token_died = False
 
     @staticmethod
     def _auth_error(response):
@@ -158,6 +232,7 @@ class EncedoClient:
         suffix, file_name = COMPONENTS[component]
         headers = {"Content-Type": "application/octet-stream",
                    "Content-Disposition": 'attachment; filename="%s"' % file_name}
+        headers.update(self._auth_headers())
         response, sent = self.http.upload("POST", "/api/system/upgrade/upload_" + suffix, file_path,
                                           headers=headers, expect_continue=True)
         if response.status != 200:
@@ -166,17 +241,31 @@ class EncedoClient:
 
     def upgrade_check(self, component):
         """The check endpoint's status: 201 started, 202 ongoing, 200 valid, 406 failed, 404 nothing uploaded."""
-        response = self.http.request("GET", "/api/system/upgrade/check_" + COMPONENTS[component][0], retry=False)
+        response = self.http.request("GET", "/api/system/upgrade/check_" + COMPONENTS[component][0],
+                                     headers=self._auth_headers(), retry=False)
         if response.status not in (200, 201, 202, 404, 406):
             raise self._upgrade_error("check failed", response)
         return response.status
 
     def upgrade_install(self, component):
-        """GET install_fw|install_ui; 200 or an error naming what the device said."""
-        response = self.http.request("GET", "/api/system/upgrade/install_" + COMPONENTS[component][0], retry=False)
+        """GET install_fw|install_ui; 200 or an error naming what the device said.
+
+        Once install_fw is sent the token is forgotten, also when the answer is lost: the device may be
+        rebooting, and a token of the old boot would make it refuse even the reading requests.
+        """
+        headers = self._auth_headers()
+        try:
+            response = self.http.request("GET", "/api/system/upgrade/install_" + COMPONENTS[component][0],
+                                         headers=headers, retry=False)
+        except DeviceUnreachable:
+            if component == "firmware":
+                self.forget_token()
+            raise
         if response.status != 200:
             meanings = {406: "the device has no verified image to install", 409: "the device is in the wrong state to install"}
             raise self._upgrade_error(meanings.get(response.status, "install refused"), response)
+        if component == "firmware":
+            self.forget_token()
         return response.status
 
     @staticmethod

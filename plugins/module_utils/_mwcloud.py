@@ -18,6 +18,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 import hashlib
+import json
 import secrets
 
 from ._common_args import CONNECTION_ARGS, http_client_from
@@ -54,6 +55,9 @@ MWCLOUD_AUTH_ARGS = dict(
 
 MWCLOUD_COMMON_ARGS = dict(CONNECTION_ARGS)
 MWCLOUD_COMMON_ARGS.update(MWCLOUD_AUTH_ARGS)
+
+
+FIRMWARE_KEYS = ("id", "product-id", "hardware-ver", "marjor-ver", "minor-ver", "build-number")
 
 
 def describe_result(code):
@@ -183,7 +187,9 @@ class MwCloudClient:
         response = self.http.request("POST", API + "/login", data=body, headers={"Content-Type": content_type},
                                      expected=(200,), retry=False)
         answer = response.json()
-        code = answer.get("result") if isinstance(answer, dict) else None
+        if not has_result_code(answer):
+            raise not_the_api(response, "POST", API + "/login")
+        code = answer["result"]
         if code == RESULT_WRONG_PASSWORD:
             raise AuthenticationError("login refused: wrong password for user '%s'" % self.username, "POST", response.url, 200)
         if code == RESULT_NO_SUCH_USER:
@@ -225,8 +231,8 @@ class MwCloudClient:
         if response.status != 200:
             raise response.error("unexpected answer from the Magewell Cloud")
         answer = response.json()
-        if not isinstance(answer, dict) or "result" not in answer:
-            raise response.error("answer without a result code")
+        if not has_result_code(answer):
+            raise not_the_api(response, method, API + path)
         if answer["result"] != RESULT_OK:
             raise MwCloudApiError("the Magewell Cloud refused %s" % path.rsplit("/", 1)[-1], answer["result"], method, response.url)
         return answer
@@ -239,23 +245,78 @@ class MwCloudClient:
             params["product-id"] = product_id
         if hardware_ver:
             params["hardware-ver"] = hardware_ver
-        return self._call("GET", "/scapi/get-all-firmwares", params=params).get("firmwares") or []
+        path = "/scapi/get-all-firmwares"
+        firmwares = self._list(self._call("GET", path, params=params), "GET", path, "firmwares")
+        for entry in firmwares:
+            present = set(entry) if isinstance(entry, dict) else set()
+            if "major-ver" in present:
+                present.add("marjor-ver")
+            missing = [key for key in FIRMWARE_KEYS if key not in present]
+            if missing:
+                raise DeviceApiError("the answer of GET %s%s lists a firmware without %s" % (API, path, ", ".join(missing)),
+                                     "GET", self.http.url_for(API + path), 200, json.dumps(entry))
+        return firmwares
 
     def get_devs(self, group_id=0, module=0):
         """Raw device records; group 0 and family 0 = all."""
-        return self._call("GET", "/scapi/get-devs", params={"id": group_id, "module": module}).get("devs") or []
+        path = "/scapi/get-devs"
+        devs = self._list(self._call("GET", path, params={"id": group_id, "module": module}), "GET", path, "devs")
+        for record in devs:
+            self._check_device(record, "GET", path)
+        return devs
 
     def get_dev(self, sn):
-        answer = self._call("GET", "/scapi/get-dev", params={"sn": sn})
-        return answer.get("dev") or {k: v for k, v in answer.items() if k != "result"}
+        path = "/scapi/get-dev"
+        answer = self._call("GET", path, params={"sn": sn})
+        if "dev" not in answer and "sn" not in answer:
+            raise self._lacks("GET", path, "dev", answer)
+        record = answer.get("dev") if "dev" in answer else {k: v for k, v in answer.items() if k != "result"}
+        return self._check_device(record, "GET", path)
 
     def start_upgrade(self, sns, firmware_id):
         """Per-device results [{"sn", "result"}]; the call itself refused raises MwCloudApiError."""
+        path = "/upgrade/start"
         try:
-            answer = self._call("POST", "/upgrade/start", json_body={"sn": list(sns), "firmware-id": firmware_id})
+            answer = self._call("POST", path, json_body={"sn": list(sns), "firmware-id": firmware_id})
         except MwCloudApiError as exc:
             if exc.code == RESULT_NO_PERMISSION:
                 raise AuthenticationError("user '%s' is not an administrator of this Magewell Cloud: only administrators may "
                                           "start upgrades" % self.username, exc.method, exc.url, 200) from None
             raise
-        return answer.get("details") or []
+        details = self._list(answer, "POST", path, "details")
+        if not all(isinstance(item, dict) for item in details):
+            raise DeviceApiError("the answer of POST %s%s has details that are not objects" % (API, path),
+                                 "POST", self.http.url_for(API + path), 200, json.dumps(details))
+        return details
+
+    # ----------------------------------------------------------------- answer checks
+    def _lacks(self, method, path, key, answer):
+        return DeviceApiError("the answer of %s %s%s lacks %s" % (method, API, path, key),
+                              method, self.http.url_for(API + path), 200, json.dumps(answer))
+
+    def _list(self, answer, method, path, key):
+        if key not in answer:
+            raise self._lacks(method, path, key, answer)
+        if not isinstance(answer[key], list):
+            raise DeviceApiError("the answer of %s %s%s is not usable: %s is not a list" % (method, API, path, key),
+                                 method, self.http.url_for(API + path), 200, json.dumps(answer))
+        return answer[key]
+
+    def _check_device(self, record, method, path):
+        if not isinstance(record, dict) or not record.get("sn"):
+            raise DeviceApiError("the answer of %s %s%s lists a device without sn" % (method, API, path),
+                                 method, self.http.url_for(API + path), 200, json.dumps(record))
+        if not isinstance(record.get("status") or {}, dict):
+            raise DeviceApiError("the answer of %s %s%s has a status of device %s that is not an object"
+                                 % (method, API, path, record["sn"]), method, self.http.url_for(API + path), 200)
+        return record
+
+
+def has_result_code(answer):
+    return isinstance(answer, dict) and isinstance(answer.get("result"), int) and not isinstance(answer.get("result"), bool)
+
+
+def not_the_api(response, method, path):
+    """The server answered 200 with JSON that has no integer ``result``: not this API (wrong URL, a proxy, another service)."""
+    return response.error("the answer of %s %s is not the Magewell Cloud API's JSON (no integer result code): is url the "
+                          "address of the Magewell Cloud?" % (method, path))

@@ -15,22 +15,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ._common_args import CONNECTION_ARGS
 from ._errors import AuthenticationError, DeviceApiError
-
-NPM_AUTH_ARGS = dict(
-    username=dict(type="str"),
-    password=dict(type="str", no_log=True),
-    token=dict(type="str", no_log=True),
-)
-
-NPM_COMMON_ARGS = dict(CONNECTION_ARGS, **NPM_AUTH_ARGS)
-
-NPM_AUTH_RULES = dict(
-    mutually_exclusive=[("token", "username")],
-    required_together=[("username", "password")],
-    required_one_of=[("username", "token")],
-)
 
 AAA_VERSIONS = ("1.0", "2.0")
 UPDATE_API = "/api/npm.system_update/2.0"
@@ -148,11 +133,16 @@ class NpmClient:
     # ------------------------------------------------------------------ images
     def images(self):
         """``GET …/images`` -> list of image objects."""
-        return self.get(UPDATE_API + "/images").get("items") or []
+        response = self.request("GET", UPDATE_API + "/images")
+        items = response.json().get("items") or []
+        if not isinstance(items, list):
+            raise response.error("the answer's items is not a list of images")
+        return [checked_image(item, response) for item in items]
 
     def image(self, image_id):
         """``GET …/images/items/{id}``."""
-        return self.get("%s/images/items/%d" % (UPDATE_API, image_id))
+        response = self.request("GET", "%s/images/items/%d" % (UPDATE_API, image_id))
+        return checked_image(response.json(), response)
 
     def delete_image(self, image_id):
         """``DELETE …/images/items/{id}``."""
@@ -160,8 +150,9 @@ class NpmClient:
 
     def fetch_image(self, url):
         """``POST …/images/fetch {"url": …}`` -> the new image (UPLOADING)."""
-        return self.request("POST", UPDATE_API + "/images/fetch", json_body={"url": url},
-                            expected=(200, 201, 202), retry=False).json()
+        response = self.request("POST", UPDATE_API + "/images/fetch", json_body={"url": url},
+                                expected=(200, 201, 202), retry=False)
+        return checked_image(response.json(), response)
 
     def upload_image(self, file_path, timeout=None):
         """``POST …/images/upload`` streaming the file -> (image, bytes sent).
@@ -179,7 +170,11 @@ class NpmClient:
         if response.status not in (200, 201, 202):
             raise DeviceApiError("the appliance refused the image upload", "POST", response.url, response.status,
                                  error_text(response), bytes_sent=sent)
-        return response.json(), sent
+        try:
+            return checked_image(response.json(), response), sent
+        except DeviceApiError as exc:
+            exc.details["bytes_sent"] = sent
+            raise
 
     # ------------------------------------------------------------------ update
     def update(self, retry=True):
@@ -214,6 +209,13 @@ def error_text(response):
     if isinstance(data, dict) and data.get("error_text"):
         return "%s (%s)" % (data["error_text"], data.get("error_id", "no error_id"))
     return response.content
+
+
+def checked_image(data, response):
+    """An image object as the resource page describes it (integer ``id``, ``state``), else a clear error."""
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int) or not isinstance(data.get("state"), str):
+        raise response.error("the answer is not an image (an object with an integer id and a state)")
+    return data
 
 
 def require(data, key, response):

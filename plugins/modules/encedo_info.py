@@ -113,12 +113,12 @@ temperature:
   type: int
 """
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_tasks import INFO_SPEC, run_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_info import SPEC, EncedoInfo
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(INFO_SPEC, run_info)
+    run_module(SPEC, EncedoInfo)
 
 
 if __name__ == "__main__":

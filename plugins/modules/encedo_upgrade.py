@@ -18,6 +18,11 @@ description:
   - Already there means the device reports O(version) in its firmware string (O(component=firmware)) or the
     management app signature O(uis) (O(component=ui)); then nothing is uploaded and the result is not changed.
   - EPA appliances have no upgrade endpoints; the module refuses them.
+  - If the device does not run O(version) (or O(uis)) after the install, the task fails with C(changed=true),
+    RV(version) set to what the device now runs and a message saying that the image carries another version;
+    a rerun would flash the image again, so fix O(version) or O(src) first.
+  - If the answer to the install request is lost, the module reads the device to find out whether it installed
+    the image; the result always carries RV(steps) and RV(device_state).
 author:
   - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
@@ -88,6 +93,9 @@ notes:
   - The device closes the connection after every response; the module opens one per request.
   - After a reboot the device may refuse new tokens until its clock is set (trusted time); the upgrade is then
     verified without a token and the result carries a warning.
+  - Tokens are signed with a per-boot key and the device answers 401 on every path to a request carrying a token of
+    an earlier boot, so the module never sends the token with reading requests, waits for the reboot without it
+    and asks for a fresh one (O(passphrase)) when it needs one again.
 """
 
 EXAMPLES = r"""
@@ -115,33 +123,41 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description:
+    - Whether the device changed (in check mode, would change). Also true on a failure after the device installed
+      an image, for example an image that does not carry the asked version.
+  returned: always
+  type: bool
 component:
   description: The component the task was about.
   returned: always
   type: str
   sample: firmware
 previous_version:
-  description: Firmware version (or C(uis)) before the task.
+  description: Firmware version (or C(uis)) before the task; null when the device could not be read.
   returned: always
   type: str
   sample: 1.2.2
 version:
-  description: Firmware version (or C(uis)) the device runs at the end (in check mode, what it would run).
+  description:
+    - Firmware version (or C(uis)) the device runs at the end (in check mode, what it would run).
+    - On failure, what the device runs now as far as the module knows; null when the device could not be read.
   returned: always
   type: str
   sample: 1.3.0
 model:
   description: C(PPA) or C(EPA).
-  returned: always
+  returned: success
   type: str
 fwv:
   description: The device's raw firmware string at the end.
-  returned: always
+  returned: success
   type: str
   sample: Encedo nGINE FW v1.3.0
 uis:
   description: The management app signature at the end.
-  returned: always
+  returned: success
   type: str
 steps:
   description: The steps done (or, in check mode, that would be done), in order.
@@ -149,29 +165,36 @@ steps:
   type: list
   elements: str
   sample: [authenticated, uploaded, checked, install started, rebooted, verified, re-authenticated]
+step:
+  description: The step that failed.
+  returned: failure
+  type: str
+  sample: check
 durations:
-  description: Seconds spent per step (authenticate, upload, check, install, reboot, reauthenticate).
+  description: Seconds spent per step (read, authenticate, upload, check, install, reboot, verify, reauthenticate).
   returned: always
   type: dict
-  sample: {upload: 1.2, check: 8.1, install: 0.2, reboot: 31.5}
+  sample: {read: 0.1, upload: 1.2, check: 8.1, install: 0.2, reboot: 31.5, verify: 0.1}
 bytes_sent:
   description: Bytes of image sent to the device.
   returned: always
   type: int
   sample: 1048576
 device_state:
-  description: What the device was left with, also on failure (for example V(unchanged; the device keeps firmware 1.2.2)).
-  returned: when the task acted or failed after acting
+  description:
+    - What the device was left with, on success and on failure (for example V(running 1.3.0),
+      V(not installed; the device keeps firmware 1.2.2) or V(unchanged) when nothing was sent to the device).
+  returned: always
   type: str
   sample: running 1.3.0
 """
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_tasks import UPGRADE_SPEC, run_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC, EncedoUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
 
 
 def main():
-    run_module(UPGRADE_SPEC, run_upgrade)
+    run_module(SPEC, EncedoUpgrade)
 
 
 if __name__ == "__main__":

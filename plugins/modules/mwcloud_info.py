@@ -167,11 +167,11 @@ serial_numbers_not_found:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import MWCLOUD_INFO_SPEC, run_mwcloud_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_info import SPEC, MwCloudInfo
 
 
 def main():
-    run_module(MWCLOUD_INFO_SPEC, run_mwcloud_info)
+    run_module(SPEC, MwCloudInfo)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,12 @@ description:
   - A device the cloud reports as already upgrading (result 1, "repeat operation") is followed like one this task started.
   - With O(wait), follows every device through the firmware transfer, the offline time while it flashes and its return,
     until it reports the target version or O(wait_timeout) passes.
+  - A device that is offline when the task starts may still be flashing an upgrade started earlier (the cloud shows
+    nothing else while a device flashes). With O(wait) the module waits for it. Back at the target it is
+    V(upgraded); back below the target it is started then; still offline after O(wait_timeout) it is V(timeout).
+    Without O(wait) it fails, because the cloud can only upgrade online devices.
+  - An answer that is not the cloud API's JSON (a proxy, a wrong O(url)) or lacks the documented keys fails with a
+    message naming the endpoint.
   - Idempotent; a device is already there when it reports the target version. When all devices are, the module
     sends no mutating request and reports C(changed=false).
   - Logs in with O(username) and O(password) once for the whole task and logs out when done.
@@ -67,7 +73,8 @@ options:
     default: 50
   wait:
     description:
-      - Wait until every started device is back online at the target version.
+      - Wait until every started device is back online at the target version, and wait for devices that are offline
+        when the task starts (see the description).
     type: bool
     default: true
   wait_timeout:
@@ -152,6 +159,10 @@ devices:
       description: What happened to this device, in words.
       type: str
       sample: upgraded from 1.5.178 to 1.6.201
+    device_state:
+      description: What the device was left with as far as the cloud shows it.
+      type: str
+      sample: online at 1.6.201
     seconds:
       description: Seconds from the start of the wait until the device reported the new version.
       type: float
@@ -182,6 +193,33 @@ batches:
       description: The cloud's result code for the call (0 = accepted).
       type: int
       returned: when the call was made
+component:
+  description: V(firmware), for the fleet report.
+  returned: when O(serial_numbers) names exactly one device
+  type: str
+  sample: firmware
+previous_version:
+  description: The device's firmware version before the task (null if not listed or not reported).
+  returned: when O(serial_numbers) names exactly one device
+  type: str
+  sample: 1.5.178
+version:
+  description:
+    - The version the device runs at the end (in check mode or without O(wait), the version it is being upgraded to).
+    - On failure, the version the cloud last reported for it (null if none).
+  returned: when O(serial_numbers) names exactly one device
+  type: str
+  sample: 1.6.201
+device_state:
+  description: The device's RV(devices[].device_state); on failure it also ends the message.
+  returned: when O(serial_numbers) names exactly one device
+  type: str
+  sample: online at 1.6.201
+durations:
+  description: Seconds spent per step (login, read, start, wait).
+  returned: always
+  type: dict
+  sample: {login: 0.1, read: 0.2, start: 0.1, wait: 95.3}
 waited:
   description: Seconds spent waiting for the devices.
   returned: when O(wait) and some device was started
@@ -189,11 +227,11 @@ waited:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_tasks import MWCLOUD_UPGRADE_SPEC, run_mwcloud_upgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC, MwCloudUpgrade
 
 
 def main():
-    run_module(MWCLOUD_UPGRADE_SPEC, run_mwcloud_upgrade)
+    run_module(SPEC, MwCloudUpgrade)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,12 @@ description:
   - Already there (O(src)) means a VALID image whose SHA-256 is the SHA-256 of O(src) (the module hashes the file
     while reading it, before any upload). Already there (O(fetch_url)) means a VALID image of O(version)
     (and of O(checksum) when given). Then nothing is sent and the result is not changed.
+  - When the appliance already runs O(version) (C(sw_version); a bare release matches any build), no image is needed
+    and nothing is sent; the result is not changed and says C(already running).
+  - An image that may be the same one and is still V(UPLOADING) or V(VALIDATING) (left by an earlier run with
+    O(wait=false) or one that timed out) is waited for instead of being sent again. Same one means the same SHA-256
+    (O(src)) or O(version)/O(checksum) (O(fetch_url)); an image whose version and checksum are not known yet (an
+    appliance fetch still downloading) is waited for too, and the module then decides with what it turned out to be.
 author:
   - fleetops.upgrade contributors (@fleetops)
 extends_documentation_fragment:
@@ -73,7 +79,8 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Hashes O(src), sends GET requests only and says what it would upload, fetch or delete.
+    details:
+      - Hashes O(src), sends GET requests only and says what it would upload, fetch, wait for or delete.
   diff_mode:
     support: full
     details: Shows the list of images (id, version, state, checksum) before and after.
@@ -83,10 +90,14 @@ attributes:
     membership:
       - fleetops.upgrade.npm
 notes:
-  - An image the appliance marks V(INVALID) or V(UPLOAD_ERROR) fails the task with the appliance's
-    C(state_description) and the image id; the image stays on the appliance for inspection.
-  - An upload whose connection breaks fails with the bytes sent; the appliance may keep the partial image in
-    V(UPLOAD_ERROR) (see M(fleetops.upgrade.npm_info)).
+  - An image the appliance marks V(INVALID) fails the task with the appliance's C(state_description) and the image id;
+    the image stays on the appliance for inspection and RV(device_state) says so.
+  - An upload whose connection breaks, or an image of this task that ends V(UPLOAD_ERROR), fails the task with the
+    bytes sent; the module deletes the V(UPLOAD_ERROR) image it created and RV(device_state) says so, or names the
+    image id left on the appliance when it cannot be deleted. Images added since the task began count as its own,
+    so do not run two uploads to the same appliance at once.
+  - After a mutating request every failure carries RV(device_state) (also when a given O(token) expires while the task
+    waits).
 """
 
 EXAMPLES = r"""
@@ -124,13 +135,21 @@ image:
   sample: {id: 4, state: VALID, state_description: Image is valid, progress: 100, version: "11.6.0 #23947",
            checksum: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}
 image_id:
-  description: Id of the image the task added (also on failure, when the image stays on the appliance).
-  returned: when an image was uploaded or fetched
+  description:
+    - Id of the image the task added, or of the image it failed on (also on failure, when the image stays on the
+      appliance).
+  returned: when an image was uploaded or fetched, or is left on the appliance after a failure
+  type: int
+  sample: 4
+waiting_for:
+  description: Id of the image of an earlier run that is still in progress and would be waited for (check mode) or
+    was not waited for (O(wait=false)).
+  returned: when such an image was found and not waited for
   type: int
   sample: 4
 sha256:
   description: SHA-256 of O(src).
-  returned: when O(src) is given
+  returned: when O(src) is given and the file was hashed
   type: str
 deleted:
   description: Ids of the deleted images (in check mode, those that would be deleted).
@@ -139,7 +158,7 @@ deleted:
   elements: int
 bytes_sent:
   description: Bytes of image sent to the appliance.
-  returned: success
+  returned: always
   type: int
   sample: 4294967296
 throughput_mib_s:
@@ -147,19 +166,47 @@ throughput_mib_s:
   returned: when an image was uploaded
   type: float
   sample: 412.5
+sw_version:
+  description:
+    - C(sw_version) the appliance runs. An image changes no version, so M(fleetops.upgrade.npm_image) returns no
+      C(component), C(previous_version) or C(version) for the fleet report; M(fleetops.upgrade.npm_update) does.
+  returned: always (null when it could not be read)
+  type: str
+  sample: "11.2.0 #13859"
+device_state:
+  description:
+    - "What the appliance was left with, on success and on failure, for example C(image 4 11.6.0 #23947 VALID on the
+      appliance), C(image 4 INVALID, kept on the appliance for inspection ...), C(no new image on the appliance ...) after a
+      deleted V(UPLOAD_ERROR) image, or C(unchanged, runs 11.2.0 #13859)."
+    - On failure the message ends with it too.
+  returned: always
+  type: str
+  sample: "image 4 11.6.0 #23947 VALID on the appliance"
+steps:
+  description: What the task did, in order (V(uploaded), V(fetch requested), V(validated)).
+  returned: always
+  type: list
+  elements: str
+  sample: [uploaded, validated]
+step:
+  description: The step the task failed in (V(read), V(hash), V(upload), V(fetch_request), V(validate), V(delete);
+    V(prepare) before and between them).
+  returned: failure
+  type: str
+  sample: validate
 durations:
-  description: Seconds per step (hash, upload, fetch_request, validate).
-  returned: success
+  description: Seconds per step (read, hash, upload, fetch_request, validate, delete).
+  returned: always
   type: dict
-  sample: {hash: 9.8, upload: 10.2, validate: 30.4}
+  sample: {read: 0.1, hash: 9.8, upload: 10.2, validate: 30.4}
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import IMAGE_SPEC, run_image
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 
 
 def main():
-    run_module(IMAGE_SPEC, run_image)
+    run_module(IMAGE_SPEC, NpmImage)
 
 
 if __name__ == "__main__":

@@ -125,11 +125,11 @@ update_status:
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import INFO_SPEC, run_info
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_info import INFO_SPEC, NpmInfo
 
 
 def main():
-    run_module(INFO_SPEC, run_info)
+    run_module(INFO_SPEC, NpmInfo)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,11 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Sends GET requests only and returns the steps that would run.
+    details:
+      - Sends GET requests only and returns the steps that would run.
+      - When no VALID image of O(version) is on the appliance yet (in a check run M(fleetops.upgrade.npm_image) does
+        not upload it), the result is changed with a warning that the image must be there, instead of a failure; so a
+        whole play or role can run with C(--check).
   diff_mode:
     support: full
     details: Shows C(sw_version) and the update state before and after.
@@ -67,6 +71,9 @@ notes:
     module refuses O(state=installed) on an appliance in that state until it is reset with O(state=idle).
   - When several images are VALID the appliance picks one by rules it does not document; the module checks
     C(target_version) after C(init) and, if it is not O(version), resets and fails. Keep one VALID image for the target.
+  - After a mutating request every failure carries RV(device_state) (also when a given O(token) expires while the task
+    waits; a given token cannot be renewed, and the appliance ends all sessions when it reboots, so give
+    O(username) and O(password) to let the task verify the update).
 """
 
 EXAMPLES = r"""
@@ -87,14 +94,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-previous_version:
-  description: C(sw_version) before the task.
+component:
+  description: What the task upgrades, for the fleet report; always V(software).
   returned: always
   type: str
+  sample: software
+previous_version:
+  description: C(sw_version) before the task.
+  returned: always (null on failure when it could not be read)
+  type: str
   sample: "11.2.0 #13859"
-sw_version:
-  description: C(sw_version) at the end (in check mode, what it would be).
+version:
+  description:
+    - C(sw_version) at the end; in check mode, what it would be (the image's version, or O(version) when the image is
+      not on the appliance yet).
+    - On failure, what the appliance runs as far as the task knows; null once the update has started and its end was
+      not seen.
   returned: always
+  type: str
+  sample: "11.6.0 #23947"
+sw_version:
+  description: The same as RV(version) on success (kept for playbooks written before RV(version)).
+  returned: success
   type: str
   sample: "11.6.0 #23947"
 update_state:
@@ -104,16 +125,16 @@ update_state:
   sample: IDLE
 state_description:
   description: The appliance's own words about the update state.
-  returned: always
+  returned: success
   type: str
 update_history:
   description: Past updates as the appliance lists them (time, version).
-  returned: always
+  returned: success
   type: list
   elements: dict
 image_id:
   description: Id of the image the update was (or would be) made from.
-  returned: when an update ran or would run
+  returned: when a VALID image of O(version) was found
   type: int
 steps:
   description: The steps done (or, in check mode, that would be done), in order.
@@ -121,24 +142,34 @@ steps:
   type: list
   elements: str
   sample: ["initialized 11.6.0 #23947", started, rebooted, verified]
+step:
+  description: The step the task failed in (V(read), V(reset), V(init), V(start), V(reboot), V(verify); V(prepare)
+    before and between them).
+  returned: failure
+  type: str
+  sample: reboot
 durations:
-  description: Seconds per step (reset, init, start, reboot).
+  description: Seconds per step (read, reset, init, start, reboot, verify).
   returned: always
   type: dict
-  sample: {init: 12.1, start: 0.3, reboot: 1350.2}
+  sample: {read: 0.2, init: 12.1, start: 0.3, reboot: 1350.2, verify: 0.1}
 device_state:
-  description: What the appliance was left with, also on failure.
-  returned: when the task acted or failed after acting
+  description:
+    - "What the appliance was left with, on success and on failure, for example C(runs 11.6.0 #23947),
+      C(still runs 11.2.0 #13859, update state IDLE), C(FAILED_CRITICAL, needs a person) or
+      C(unchanged, runs 11.2.0 #13859) when nothing was changed."
+    - On failure the message ends with it too.
+  returned: always
   type: str
   sample: "runs 11.6.0 #23947"
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_tasks import UPDATE_SPEC, run_update
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 
 
 def main():
-    run_module(UPDATE_SPEC, run_update)
+    run_module(UPDATE_SPEC, NpmUpdate)
 
 
 if __name__ == "__main__":

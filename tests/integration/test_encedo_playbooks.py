@@ -197,3 +197,36 @@ def test_image_refusals_send_nothing(encedo_process, tmp_path, component, filena
     result = run_playbook(play, tmp_path=tmp_path).result("upgrade")
     assert result["failed"] is True and message in result["msg"]
     assert encedo_process.log(device=name) == []
+
+
+def one_task_play(task, **extra):
+    body = json.dumps(dict(task, **extra))
+    return "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: upgrade\n      fleetops.upgrade.encedo_upgrade: %s\n" % body
+
+
+def test_config_scope_and_a_device_that_refuses_the_old_boot_token(encedo_process, firmware_image, tmp_path):
+    name = unique("scope")
+    encedo_process.add_device(name, passphrase="pw", auth_delay=0.05, reboot_seconds=0.5, validation_seconds=0.05)
+    task = {"url": "%s/%s" % (encedo_process.url, name), "src": firmware_image, "version": "1.3.0",
+            "passphrase": "pw", "scope": "system:config", "wait_timeout": 15}
+    run = run_playbook(one_task_play(task), tmp_path=tmp_path)
+    result = run.result("upgrade")
+    assert run.rc == 0, result["msg"]
+    assert result["version"] == "1.3.0" and result["device_state"] == "running 1.3.0"
+    assert encedo_process.device(name)["issued_scopes"] == ["system:config", "system:config"]
+    log = encedo_process.log(device=name)
+    install = max(i for i, e in enumerate(log) if e["path"].endswith("/install_fw"))
+    assert not any(e["authorization"] for e in log[install + 1:])
+
+
+def test_an_image_without_the_asked_version_reports_the_change_and_fails(encedo_process, images, tmp_path):
+    name = unique("mismatch")
+    encedo_process.add_device(name, reboot_seconds=0.3, validation_seconds=0.05)
+    src = images("firmware", "1.3.1", name="firmware.bin")[0]
+    task = {"url": "%s/%s" % (encedo_process.url, name), "src": src, "version": "1.3.0", "wait_timeout": 15}
+    run = run_playbook(one_task_play(task), tmp_path=tmp_path)
+    result = run.result("upgrade")
+    assert run.rc == 2 and result["failed"] is True and result["changed"] is True
+    assert result["previous_version"] == "1.2.2" and result["version"] == "1.3.1"
+    assert "the device now runs firmware 1.3.1, not the asked version 1.3.0" in result["msg"]
+    assert result["msg"].endswith("device state: running firmware 1.3.1")

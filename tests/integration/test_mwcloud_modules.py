@@ -1,6 +1,7 @@
 """mwcloud_info / mwcloud_upgrade through ansible-playbook against the simulator process."""
 
 import json
+import time
 import os
 import sys
 
@@ -11,7 +12,7 @@ from tests.integration.mwcloud_support import MwCloudProcess
 
 RECORDER = os.path.join(ROOT, "tests", "support", "python-recorder")
 SITE_A = ("A302190930001", "A302190930002", "B302190930003")
-VOLATILE = {"invocation", "waited", "seconds"}
+VOLATILE = {"invocation", "waited", "seconds", "durations"}
 
 UPGRADE_PLAY = """
 - hosts: localhost
@@ -28,6 +29,7 @@ UPGRADE_PLAY = """
         version: "{{ version }}"
         poll_interval: 0.1
         wait_timeout: "{{ wait_timeout | default(30) }}"
+        wait: "{{ wait | default(true) }}"
       ignore_errors: true
 """
 
@@ -155,3 +157,28 @@ def test_device_that_never_returns_fails_with_its_last_state(cloud, tmp_path):
     assert result["failed"] is True and result["changed"] is True
     assert "failed for 1 of 2 device(s)" in result["msg"]
     assert "last state seen: offline" in result["devices"][1]["msg"]
+
+
+def test_a_rerun_while_devices_flash_waits_for_them(cloud, tmp_path):
+    cloud.settings(transfer_seconds=0.1, offline_seconds=2.0)
+    run, result = upgrade(cloud, tmp_path, serials=SITE_A[:2], wait=False)
+    assert set(statuses(result).values()) == {"started"}, result
+    deadline = time.monotonic() + 10
+    while cloud.device(SITE_A[0])["phase"] != "flashing":
+        assert time.monotonic() < deadline, "the device never went offline to flash"
+        time.sleep(0.05)
+    cloud.clear_log()
+    run, result = upgrade(cloud, tmp_path, serials=SITE_A[:2])
+    assert run.rc == 0 and result.get("failed") is not True, result["msg"]
+    assert set(statuses(result).values()) == {"upgraded"}
+    assert cloud.mutating_requests() == []
+    assert {cloud.device(s)["upgrades_started"] for s in SITE_A[:2]} == {1}
+
+
+def test_a_server_that_is_not_the_cloud_api_is_named_as_such(cloud, tmp_path):
+    cloud.settings(answers={"/sc_cloud/login": {"status": "ok", "user": "Admin"}})
+    run, result = upgrade(cloud, tmp_path)
+    assert result["failed"] is True
+    assert result["msg"].startswith("the answer of POST /sc_cloud/login is not the Magewell Cloud API's JSON "
+                                    "(no integer result code): is url the address of the Magewell Cloud?")
+    assert "API status None" not in result["msg"] and cloud.mutating_requests() == []

@@ -95,11 +95,15 @@ def test_idempotence_check_mode_and_diff(npm_process, image, tmp_path):
     name = unique("ar-idem")
     npm_process.add_device(name, **FAST)
     extra = {"sim_url": npm_process.url, "image": image}
-    check = run_playbook(UPGRADE_PLAY.replace("    - name: Install it", "    - name: Install it\n      when: false"),
-                         inventory([name]), extra, check=True, diff=True, tmp_path=tmp_path)
+    check = run_playbook(UPGRADE_PLAY, inventory([name]), extra, check=True, diff=True, tmp_path=tmp_path)
     assert check.rc == 0, check.stdout[-3000:]
     assert check.result("Upload the image", name)["changed"] is True
     assert "would upload" in check.result("Upload the image", name)["msg"]
+    # the image is not there in a check run: the update says what it would do and warns, it does not fail
+    install = check.result("Install it", name)
+    assert install["changed"] is True and install["version"] == "11.6.0" and install["previous_version"] == "11.2.0 #13859"
+    assert install["msg"].startswith("would update 11.2.0 #13859 to 11.6.0: init with a VALID image of 11.6.0")
+    assert "no VALID image of version 11.6.0 is on the appliance yet" in install["warnings"][0]
     assert mutations(npm_process, name) == []
     first = run_playbook(UPGRADE_PLAY, inventory([name]), extra, diff=True, tmp_path=tmp_path)
     assert first.rc == 0 and first.stats[name]["changed"] == 2
@@ -132,9 +136,16 @@ def test_failures_are_clear_and_leave_a_known_state(npm_process, image, tmp_path
                        {"sim_url": npm_process.url, "image": image, "update_wait_timeout": 3}, tmp_path=tmp_path)
     upload, install = run.results("Upload the image"), run.results("Install it")
     invalid = upload[names["invalid"]]
-    assert invalid["failed"] and "marked image" in invalid["msg"] and "INVALID" in invalid["msg"] and invalid["image_id"]
+    assert invalid["failed"] and "marked image 1 INVALID" in invalid["msg"] and invalid["image_id"] == 1
+    assert invalid["device_state"].startswith("image 1 INVALID, kept on the appliance for inspection")
     dropped = upload[names["dropped"]]
-    assert dropped["failed"] and "the upload broke" in dropped["msg"] and dropped["device_state"] == "no new VALID image"
+    assert dropped["failed"] and "the upload broke" in dropped["msg"]
+    assert dropped["device_state"] == "no new image on the appliance (the interrupted upload's image 1 (UPLOAD_ERROR) was deleted)"
+    assert npm_process.device(names["dropped"])["images"] == []
+    for result in install.values():
+        assert result["component"] == "software" and result["device_state"] and "previous_version" in result
+    for result in upload.values():
+        assert result["device_state"] and result["sw_version"] == "11.2.0 #13859" and "previous_version" not in result
     graceful = install[names["graceful"]]
     assert graceful["failed"] and "FAILED_GRACEFUL" in graceful["msg"] and "state=idle" in graceful["msg"]
     assert graceful["sw_version"] == "11.2.0 #13859"
@@ -187,3 +198,50 @@ def test_html_page_and_bad_input(npm_process, image, tmp_path):
     wrong = run.result("Update with a wrong password")
     assert "refused the username or password" in wrong["msg"] and "AUTH_INVALID_CREDENTIALS" in wrong["msg"]
     assert PASSWORD not in run.stdout
+
+
+def test_a_rerun_waits_for_the_image_an_earlier_run_left_validating(npm_process, image, tmp_path):
+    name = unique("ar-rerun")
+    npm_process.add_device(name, **dict(FAST, validation_time=2.0))
+    play = """
+- name: Upload twice
+  hosts: all
+  gather_facts: false
+  module_defaults:
+    group/fleetops.upgrade.npm:
+      url: "{{ sim_url }}/{{ inventory_hostname }}"
+      username: admin
+      password: "%s"
+  tasks:
+    - name: Start the upload
+      fleetops.upgrade.npm_image:
+        src: "{{ image }}"
+        wait: false
+    - name: Upload again
+      fleetops.upgrade.npm_image:
+        src: "{{ image }}"
+        version: "11.6.0"
+""" % PASSWORD
+    run = run_playbook(play, inventory([name]), {"sim_url": npm_process.url, "image": image}, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run.result("Start the upload", name)["image"]["state"] == "VALIDATING"
+    again = run.result("Upload again", name)
+    assert again["changed"] is False and again["bytes_sent"] == 0 and again["image"]["state"] == "VALID"
+    assert "sent by an earlier run became VALID after waiting" in again["msg"]
+    uploads = [e for e in npm_process.log(name, ["POST"]) if e["path"].endswith("/images/upload")]
+    assert len(uploads) == 1
+
+
+def test_failures_agree_on_both_execution_paths(npm_process, tmp_path):
+    junk = tmp_path / "junk.img"
+    junk.write_bytes(b"this is no image" * 4096)
+    local, remote = unique("ar-invalid-local"), unique("ar-invalid-remote")
+    for name in (local, remote):
+        npm_process.add_device(name, **FAST)
+    hosts = {"all": {"hosts": {local: {"ansible_connection": "local"},
+                               remote: {"ansible_connection": "local_as_remote", "ansible_python_interpreter": RECORDER}}}}
+    run = run_playbook(UPGRADE_PLAY, hosts, {"sim_url": npm_process.url, "image": str(junk)}, tmp_path=tmp_path,
+                       env={"FLEETOPS_MODULE_RECORD": str(tmp_path / "runs"), "FLEETOPS_PYTHON": sys.executable})
+    results = run.results("Upload the image")
+    assert results[local]["failed"] and "INVALID" in results[local]["msg"]
+    assert normalise(results[local]) == normalise(results[remote])

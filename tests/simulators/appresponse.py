@@ -34,11 +34,19 @@ Faults (same body, or ``PATCH /_sim/devices/<name>`` at any time):
 ``html_pages``         answer the next N API requests with a 200 HTML login page
 ``expire_tokens``      true: expire every access token now (mid-wait expiry)
 ``fetch_error``        true: the next fetch ends in UPLOAD_ERROR
+``delete_error``       true: every image DELETE answers 500 (until set false)
+``junk_answers``       JSON values (``[1, 2]``, ``null``, ...) answered with 200 to the next API requests, one each
+
+What the reference says the appliance refuses, the simulator refuses too: an upload whose
+Content-Type is not ``application/octet-stream`` (415, before the body), a body on
+``update/init``, ``update/start`` and ``update/reset`` (400), a fetch without a ``url`` (400),
+a token request that is not JSON (400), ``bearer`` instead of ``Bearer`` (401).
 """
 
 import argparse
 import hashlib
 import itertools
+import json
 import secrets
 import sys
 import threading
@@ -141,7 +149,8 @@ class Appliance:
         users=None, aaa_versions=("1.0", "2.0"), token_lifetime=900.0, refresh_idle=3600.0,
         max_refresh_tokens=25, validation_time=0.2, init_time=0.1, reboot_time=0.5,
         init_picks="newest", update_result="ok", never_returns=False, down_behaviour="drop",
-        drop_upload_after=None, invalid_images=False, html_pages=0, fetch_error=False,
+        drop_upload_after=None, invalid_images=False, html_pages=0, fetch_error=False, delete_error=False,
+        junk_answers=(),
     )
     SETTINGS = tuple(DEFAULTS)
 
@@ -280,7 +289,7 @@ class AppResponseSimulator(Simulator):
             appliance.advance(now)
             if appliance.is_down(now):
                 return self.down_answer(appliance)
-            return self.authenticate(appliance, request, now)
+            return self.authenticate(appliance, request, now) or self.refuse_content_type(request)
 
     # ------------------------------------------------------------ routing
     def locate(self, request):
@@ -302,13 +311,16 @@ class AppResponseSimulator(Simulator):
             if appliance.html_pages:
                 appliance.html_pages -= 1
                 return SimResponse(200, HTML_PAGE, {"Content-Type": "text/html"})
+            if appliance.junk_answers and not path.startswith("/api/mgmt.aaa/"):
+                junk, appliance.junk_answers = appliance.junk_answers[0], appliance.junk_answers[1:]
+                return SimResponse(200, json.dumps(junk), {"Content-Type": "application/json"})
             if path.startswith("/api/mgmt.aaa/"):
                 return self.token_endpoint(appliance, request, path, now)
             refused = self.authenticate(appliance, request, now)
             if refused is not None:
                 return refused
             if path == UPDATE_PREFIX + "/images/upload" and request.method == "POST":
-                return self.upload_image(appliance, request)
+                return self.refuse_content_type(request) or self.upload_image(appliance, request)
             return self.api(appliance, request, path, now)
 
     @staticmethod
@@ -327,9 +339,11 @@ class AppResponseSimulator(Simulator):
         if request.method != "POST":
             return error(405, "METHOD_NOT_ALLOWED", "use POST")
         try:
-            body = request.json() or {}
+            body = request.json()
         except ValueError:
-            return error(400, "INVALID_JSON", "the request body is not JSON")
+            body = None
+        if not isinstance(body, dict):
+            return error(400, "INVALID_JSON", "the request body is not a JSON object")
         if "refresh_token" in body:
             return self.refresh(appliance, body["refresh_token"], now)
         credentials = body.get("user_credentials") or {}
@@ -382,6 +396,14 @@ class AppResponseSimulator(Simulator):
             return error(401, "AUTH_EXPIRED_TOKEN", "The access token has expired")
         return None
 
+    @staticmethod
+    def refuse_content_type(request):
+        """``images/upload`` accepts application/octet-stream only (the resource page says so)."""
+        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/octet-stream":
+            return error(415, "UNSUPPORTED_MEDIA_TYPE", "the accepted content-type is application/octet-stream")
+        return None
+
     # ------------------------------------------------------------ API
     def api(self, appliance, request, path, now):
         method = request.method
@@ -400,7 +422,7 @@ class AppResponseSimulator(Simulator):
         if path == UPDATE_PREFIX + "/update" and method == "GET":
             return json_response(200, appliance.update_view())
         if path.startswith(UPDATE_PREFIX + "/update/") and method == "POST":
-            return self.update_action(appliance, path.rsplit("/", 1)[1], now)
+            return self.update_action(appliance, request, path.rsplit("/", 1)[1], now)
         return error(404, "RESOURCE_NOT_FOUND", "no such resource: %s %s" % (method, path))
 
     @staticmethod
@@ -411,6 +433,8 @@ class AppResponseSimulator(Simulator):
         if method == "GET":
             return json_response(200, image.view())
         if method == "DELETE":
+            if appliance.delete_error:
+                return error(500, "INTERNAL_ERROR", "fault: deleting the image failed")
             if appliance.target_version is not None and appliance.update_state in ("INITIALIZING", "INITIALIZED", "RUNNING") \
                     and image.version == appliance.target_version:
                 return error(409, "IMAGE_IN_USE", "the image is used by the initialized update")
@@ -449,8 +473,13 @@ class AppResponseSimulator(Simulator):
         return json_response(200, image.view())
 
     def fetch_image(self, appliance, request):
-        body = request.json() or {}
-        url = body.get("url")
+        try:
+            body = request.json()
+        except ValueError:
+            return error(400, "INVALID_JSON", "the request body is not JSON")
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str):
+            return error(400, "INVALID_REQUEST", "url is required")
         parts = urlsplit(url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return error(400, "INVALID_URL", "invalid url")
@@ -488,7 +517,9 @@ class AppResponseSimulator(Simulator):
             image.arrived(digest.hexdigest(), image_version(head), settings[0], settings[1])
 
     @staticmethod
-    def update_action(appliance, action, now):
+    def update_action(appliance, request, action, now):
+        if request.content_length:
+            return error(400, "INVALID_REQUEST", "update/%s takes no request body" % action)
         state = appliance.update_state
         if action == "reset":
             if state == "RUNNING":

@@ -8,10 +8,17 @@ Device config (POST /_sim/devices/<name>, or the --fleet file), all optional::
     passphrase: null (fresh, not personalised) or the user's passphrase
     fls_state: 0                  auth_delay: 0.5        validation_seconds: 0.3
     reboot_seconds: 2.0           reboot_never_ends: false
+    reboot_delay: 0               (seconds the old boot keeps answering after install_fw before it goes down)
     drop_upload_at: null          (bytes received before the connection is dropped)
     check_fails: false            (the next check answers 406 whatever the image)
     fail_requests: {"status": 503, "count": 2}   (the next N requests get that status)
     rtc_unset_after_reboot: false (token requests answer 403 after a reboot)
+    answers: {}                   ({"/api/system/version": <any JSON>}: answer 200 with that body instead)
+    drop_install_answer: null     ("after": install, then close without an answer; "before": close without installing)
+
+Tokens are signed with a per-boot key: after a reboot (install_fw) a request carrying a token of an
+earlier boot (or any token this boot did not issue) is answered 401 on every /api/ path, the reading
+ones included; requests without an Authorization header are routed as usual.
 
 Stand-in image format (what the simulator accepts as firmware.bin / webroot.tar)::
 
@@ -109,6 +116,9 @@ class EncedoDevice:
         self.check_fails = config.get("check_fails", False)
         self.fail_requests = config.get("fail_requests")
         self.rtc_unset_after_reboot = config.get("rtc_unset_after_reboot", False)
+        self.drop_install_answer = config.get("drop_install_answer")
+        self.reboot_delay = config.get("reboot_delay", 0)
+        self.answers = config.get("answers") or {}
         self.eid = config.get("eid") or "e" + secrets.token_hex(6)
         self.fws = secrets.token_hex(8)
         self.device_key = X25519PrivateKey.generate()
@@ -117,8 +127,11 @@ class EncedoDevice:
         self.auth_failures = 0
         self.staged = {}
         self.down_until = 0.0
+        self.reboot_at = None
+        self.next_firmware = None
         self.boots = 1
         self.rtc_unset = False
+        self.issued_scopes = []
         self.fw_upgrade_done = False
         self.booted_at = time.monotonic()
         self.boot_key = secrets.token_bytes(32)
@@ -129,9 +142,20 @@ class EncedoDevice:
         return self.passphrase is not None
 
     def is_down(self):
+        if self.reboot_at is not None and time.monotonic() >= self.reboot_at:
+            self.reboot_at = None
+            self.reboot()
         return time.monotonic() < self.down_until
 
-    def reboot(self):
+    def reboot(self, delay=0):
+        """Reboot now, or after ``delay`` seconds during which the old boot keeps answering."""
+        if delay:
+            self.reboot_at = time.monotonic() + delay
+            return
+        if self.next_firmware is not None:
+            self.firmware, self.next_firmware = self.next_firmware, None
+            self.fws = os.urandom(8).hex()
+            self.fw_upgrade_done = True
         self.down_until = time.monotonic() + self.reboot_seconds
         if self.reboot_never_ends:
             self.down_until = float("inf")
@@ -161,6 +185,7 @@ class EncedoDevice:
     def state(self):
         return {"model": self.model, "firmware": self.firmware, "uis": self.uis, "personalised": self.personalised,
                 "fls_state": self.fls_state, "boots": self.boots, "down": self.is_down(), "eid": self.eid,
+                "issued_scopes": list(self.issued_scopes),
                 "staged": {k: {"verdict": v["verdict"], "size": len(v["data"])} for k, v in self.staged.items()}}
 
     def update(self, changes):
@@ -259,6 +284,9 @@ class EncedoSimulator(Simulator):
         """Everything an upload is refused for before its body: None lets the body come."""
         if device.is_down():
             return DROP
+        refused = self._stale_token(device, request)
+        if refused:
+            return refused
         injected = self._injected_failure(device)
         if injected:
             return injected
@@ -288,6 +316,15 @@ class EncedoSimulator(Simulator):
             return SimResponse(fault.get("status", 503), close=True)
         return None
 
+    @staticmethod
+    def _stale_token(device, request):
+        """Tokens are signed with a per-boot key: one that is not valid for this boot is refused before
+        routing, on every /api/ path (the reading ones included). No Authorization header is fine."""
+        authorization = request.headers.get("Authorization")
+        if authorization is not None and device.token_scope(authorization) in ("missing", "invalid"):
+            return SimResponse(401, close=True)
+        return None
+
     def _authorise(self, device, request):
         if not device.personalised:
             return None
@@ -308,14 +345,20 @@ class EncedoSimulator(Simulator):
         with self.lock:
             if device.is_down():
                 return DROP
+            refused = self._stale_token(device, request)
+            if refused:
+                return refused
             injected = self._injected_failure(device)
             if injected:
                 return injected
+            if request.method == "GET" and path in device.answers:
+                return SimResponse(200, json.dumps(device.answers[path]).encode(), {"Content-Type": "application/json"})
             handler = ROUTES.get((request.method, path))
             if handler is None:
                 return SimResponse(404, close=True)
             response = handler(self, device, request, path)
-        response.close = True
+        if response is not DROP:
+            response.close = True
         return response
 
     def _upload(self, device, path, request):
@@ -361,6 +404,7 @@ class EncedoSimulator(Simulator):
             device.auth_failures += 1
             return SimResponse(401)
         device.auth_failures = 0
+        device.issued_scopes.append(scope)
         return json_response(200, {"token": device.issue_token(scope)})
 
     def _check(self, device, request, path):
@@ -390,16 +434,17 @@ class EncedoSimulator(Simulator):
             return SimResponse(406)
         if staged["verdict"] != "valid":
             return SimResponse(409)
+        if device.drop_install_answer == "before":
+            return DROP
+        answer = DROP if device.drop_install_answer == "after" else SimResponse(200)
         header = staged["header"]
         del device.staged[kind]
         if kind == "ui":
             device.uis = header["uis"]
-            return SimResponse(200)
-        device.firmware = header["version"]
-        device.fws = os.urandom(8).hex()
-        device.fw_upgrade_done = True
-        device.reboot()
-        return SimResponse(200)
+            return answer
+        device.next_firmware = header["version"]
+        device.reboot(device.reboot_delay)
+        return answer
 
     def _staged_image(self, device, request, path):
         """(refusal or None, component kind, staged image or None) for check_* and install_*."""

@@ -19,6 +19,7 @@ a missing or expired session is a plain ``HTTP 401``; the status codes below oth
 
 Faults: ``never_returns`` (device stays offline after flashing), ``start_result`` (per-device
 result code of start-upgrade), setting ``reject_batches`` (whole call refused with that code),
+setting ``answers`` ({path: body} answered with HTTP 200 instead of the API's answer),
 setting ``session_ttl`` and ``DELETE /_sim/sessions`` (sessions expire).
 
 Control interface (beyond the harness's ``/_sim/devices`` and ``/_sim/log``):
@@ -27,6 +28,7 @@ Control interface (beyond the harness's ``/_sim/devices`` and ``/_sim/log``):
 """
 
 import hashlib
+import json
 import secrets
 import string
 import sys
@@ -52,6 +54,7 @@ DEFAULT_SETTINGS = {
     "offline_seconds": 2.0,    # flashing and reboot
     "session_ttl": None,       # seconds of inactivity before a session expires; None = never
     "reject_batches": 0,       # non-zero: every start-upgrade call is refused with this result code
+    "answers": None,           # {path: body}: answer HTTP 200 with that body instead (a str as text/html, else JSON)
 }
 
 DEFAULT_USERS = {
@@ -268,12 +271,15 @@ class MwCloudSimulator(Simulator):
         request.sim_extra = {}
         path = request.path
         if path == "/sc_cloud/login" and request.method == "POST":
-            return self.login(request)
+            return self.override(request) or self.login(request)
         session = self.session_of(request)
         if session is None:
             request.read_body()
             return SimResponse(401, "not logged in or session expired", {"Content-Type": "text/plain"})
         request.sim_extra["user"] = session["user"]
+        override = self.override(request)
+        if override:
+            return override
         if path == "/sc_cloud/logout" and request.method == "POST":
             with self.lock:
                 self.sessions.pop(session["sid"], None)
@@ -287,6 +293,17 @@ class MwCloudSimulator(Simulator):
         if path == "/sc_cloud/upgrade/start" and request.method == "POST":
             return self.start_upgrade(request, session)
         return SimResponse(404, "not found", {"Content-Type": "text/plain"})
+
+    def override(self, request):
+        """The 'answers' fault: a stand-in body for this path (what a proxy, a wrong URL or a broken cloud gives)."""
+        answers = self.settings.get("answers") or {}
+        if request.path not in answers:
+            return None
+        request.read_body()
+        body = answers[request.path]
+        if isinstance(body, str):
+            return SimResponse(200, body, {"Content-Type": "text/html"})
+        return SimResponse(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     # ------------------------------------------------------------ sessions
     def login(self, request):

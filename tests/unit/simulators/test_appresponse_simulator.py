@@ -9,6 +9,7 @@ from functools import partial
 import requests
 
 API = "/api/npm.system_update/2.0"
+OCTETS = {"Content-Type": "application/octet-stream"}
 
 
 def login(base, user="admin", password="admin", version="1.0", refresh=True):
@@ -111,7 +112,7 @@ def test_garbage_image_is_invalid(appliance, tmp_path):
     path = tmp_path / "junk.img"
     path.write_bytes(b"not an image" * 100)
     s = session(appliance)
-    image = s.post(appliance + API + "/images/upload", data=path.read_bytes(), timeout=5).json()
+    image = s.post(appliance + API + "/images/upload", data=path.read_bytes(), headers=OCTETS, timeout=5).json()
     invalid = wait_image(s, appliance, image["id"])
     assert invalid["state"] == "INVALID" and "not a valid" in invalid["state_description"]
 
@@ -122,7 +123,7 @@ def test_dropped_upload_leaves_upload_error(npm_sim, appliance, image_file):
     path = image_file(size=8 * 1024 * 1024)
     try:
         with open(path, "rb") as body:
-            s.post(appliance + API + "/images/upload", data=body, timeout=5)
+            s.post(appliance + API + "/images/upload", data=body, headers=OCTETS, timeout=5)
         raise AssertionError("the upload should have been dropped")
     except requests.exceptions.ConnectionError:
         pass
@@ -236,3 +237,30 @@ def test_control_interface_creates_and_patches(npm_sim):
     assert created.status_code == 201 and created.json()["sw_version"] == "11.5.0 #1"
     patched = requests.patch(npm_sim.url + "/_sim/devices/x1", json={"images": [{"version": "11.6.0 #2"}]}, timeout=5)
     assert patched.json()["images"][0]["state"] == "VALID"
+
+
+def test_refuses_what_the_reference_refuses(npm_sim, appliance, image_file):
+    s = session(appliance)
+    with open(image_file(size=4096), "rb") as body:
+        as_form = s.post(appliance + API + "/images/upload", data=body, headers={"Content-Type": "multipart/form-data"},
+                         timeout=5)
+    assert as_form.status_code == 415 and as_form.json()["error_id"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert npm_sim.device_state("ar1")["images"] == []
+    npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}]})
+    for action in ("init", "reset", "start"):
+        with_body = s.post(appliance + API + "/update/" + action, json={"force": True}, timeout=5)
+        assert with_body.status_code == 400 and "takes no request body" in with_body.json()["error_text"]
+    assert npm_sim.device_state("ar1")["update"]["state"] == "IDLE"
+    assert s.post(appliance + API + "/images/fetch", json={}, timeout=5).status_code == 400
+    assert s.post(appliance + API + "/images/fetch", data=b"not json", timeout=5).status_code == 400
+    assert requests.post(appliance + "/api/mgmt.aaa/1.0/token", json=[1], timeout=5).status_code == 400
+
+
+def test_delete_error_and_junk_answers_faults(npm_sim, appliance):
+    npm_sim.update_device("ar1", {"images": [{"version": "11.6.0 #2"}], "delete_error": True, "junk_answers": [[1, 2], None]})
+    s = session(appliance)
+    assert s.get(appliance + API + "/images", timeout=5).json() == [1, 2]
+    assert s.get(appliance + API + "/update", timeout=5).json() is None
+    assert s.delete(appliance + API + "/images/items/1", timeout=5).status_code == 500
+    npm_sim.update_device("ar1", {"delete_error": False})
+    assert s.delete(appliance + API + "/images/items/1", timeout=5).status_code == 204

@@ -113,3 +113,73 @@ def test_rebooting_device_drops_connections(encedo_sim, hem):
 def test_injected_failures_then_recovery(encedo_sim, hem):
     name = hem(fail_requests={"status": 503, "count": 2})
     assert [call(encedo_sim, name, "GET", "/api/system/version")[0] for attempt in range(3)] == [503, 503, 200]
+
+
+def _token(encedo_sim, name, scope="system:upgrade"):
+    with encedo_sim.lock:
+        return "Bearer " + encedo_sim.devices[name].issue_token(scope)
+
+
+@pytest.mark.parametrize("path", ["/api/system/status", "/api/system/version", "/api/auth/token",
+                                  "/api/system/upgrade/check_fw"])
+def test_a_token_of_the_previous_boot_is_refused_on_every_path(encedo_sim, hem, path):
+    name = hem(passphrase="pw", reboot_seconds=0)
+    old = _token(encedo_sim, name)
+    assert call(encedo_sim, name, "GET", path, headers={"Authorization": old})[0] in (200, 404)
+    encedo_sim.devices[name].reboot()
+    assert call(encedo_sim, name, "GET", path, headers={"Authorization": old})[0] == 401
+    assert call(encedo_sim, name, "GET", "/api/system/status")[0] == 200  # no token: the reading paths answer
+
+
+def test_a_garbage_token_is_refused_even_on_reading_paths_of_a_fresh_device(encedo_sim, hem):
+    name = hem()
+    assert call(encedo_sim, name, "GET", "/api/system/version", headers={"Authorization": "Bearer a.b.c"})[0] == 401
+    assert call(encedo_sim, name, "GET", "/api/system/version")[0] == 200
+
+
+def test_a_stale_token_is_refused_before_the_upload_body(encedo_sim, hem, images):
+    name = hem(passphrase="pw", reboot_seconds=0)
+    old = _token(encedo_sim, name)
+    encedo_sim.devices[name].reboot()
+    data = open(images("firmware", "1.3.0")[0], "rb").read()
+    status = call(encedo_sim, name, "POST", "/api/system/upgrade/upload_fw", data,
+                  {"Content-Disposition": 'attachment; filename="firmware.bin"', "Authorization": old,
+                   "Expect": "100-continue"})[0]
+    assert status == 401
+
+
+@pytest.mark.parametrize("scope, expected", [("system:upgrade", 404), ("system:config", 404), ("keymgmt:use", 403)])
+@pytest.mark.parametrize("path", ["/api/system/upgrade/check_fw", "/api/system/upgrade/check_ui",
+                                  "/api/system/upgrade/install_fw", "/api/system/upgrade/install_ui"])
+def test_upgrade_endpoints_take_the_upgrade_scope_or_its_alternative_config(encedo_sim, hem, scope, expected, path):
+    name = hem(passphrase="pw")
+    status = call(encedo_sim, name, "GET", path, headers={"Authorization": _token(encedo_sim, name, scope)})[0]
+    assert status == (expected if "check" in path or expected == 403 else 406)
+
+
+@pytest.mark.parametrize("scope, expected", [("system:config", 200), ("keymgmt:use", 403)])
+def test_upload_takes_the_config_scope_too(encedo_sim, hem, images, scope, expected):
+    name = hem(passphrase="pw")
+    data = open(images("firmware", "1.3.0")[0], "rb").read()
+    status = call(encedo_sim, name, "POST", "/api/system/upgrade/upload_fw", data,
+                  {"Content-Disposition": 'attachment; filename="firmware.bin"',
+                   "Authorization": _token(encedo_sim, name, scope)})[0]
+    assert status == expected
+
+
+@pytest.mark.parametrize("when, installed", [("after", True), ("before", False)])
+def test_a_dropped_install_answer_installs_or_not(encedo_sim, hem, images, when, installed):
+    name = hem(validation_seconds=0, drop_install_answer=when)
+    src, header = images("ui", "2.0.0")
+    upload(encedo_sim, name, open(src, "rb").read(), "ui", "webroot.tar")
+    call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")
+    assert call(encedo_sim, name, "GET", "/api/system/upgrade/check_ui")[0] == 200
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        call(encedo_sim, name, "GET", "/api/system/upgrade/install_ui")
+    assert (encedo_sim.devices[name].uis == header["uis"]) is installed
+
+
+def test_answers_replace_a_reading_document(encedo_sim, hem):
+    name = hem(answers={"/api/system/version": {}})
+    assert call(encedo_sim, name, "GET", "/api/system/version")[:2] == (200, b"{}")
+    assert call(encedo_sim, name, "GET", "/api/system/status")[0] == 200

@@ -194,3 +194,10 @@ def test_fleet_file_with_users_firmwares_and_settings():
     assert simulator.settings["transfer_seconds"] == 5
     assert list(simulator.users) == ["ops"] and [f.id for f in simulator.firmwares] == [1]
     assert list(simulator.devices) == ["X1"]
+
+
+def test_answers_setting_replaces_an_api_answer(sim):
+    sim.settings["answers"] = {"/sc_cloud/login": "<html>proxy login</html>"}
+    response = requests.post(sim.url + "/sc_cloud/login", files={"id": (None, "Admin"), "pass": (None, "x")}, timeout=5)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/html"
+    assert response.text == "<html>proxy login</html>"

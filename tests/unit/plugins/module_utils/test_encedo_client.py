@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo import (
     EncedoClient, build_ejwt, derive_seed, parse_firmware_version,
 )
-from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError
+from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError, DeviceApiError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
 from tests.conftest import unique
 
@@ -49,8 +49,11 @@ def _client(encedo_sim, device=None, passphrase=None, token=None):
 def test_passphrase_flow_gets_a_token_the_device_accepts(encedo_sim):
     name, client = _client(encedo_sim, {"passphrase": "correct horse"}, passphrase="correct horse")
     client.authenticate()
-    assert client.http.headers["Authorization"].startswith("Bearer ")
     assert client.upgrade_check("firmware") == 404  # authorised, nothing uploaded
+    client.system_version()
+    log = encedo_sim.requests_for(device=name)
+    assert [(e["path"].split(name)[1], e["authorization"]) for e in log[-2:]] == [
+        ("/api/system/upgrade/check_fw", True), ("/api/system/version", False)]
 
 
 def test_wrong_passphrase_fails_once_without_retrying(encedo_sim):
@@ -78,3 +81,31 @@ def test_token_dies_with_a_reboot(encedo_sim):
 def test_seed_is_derived_with_pbkdf2_and_the_eid_as_salt():
     import hashlib
     assert derive_seed("pw", "e123") == hashlib.pbkdf2_hmac("sha256", b"pw", b"e123", 600000, 32)
+
+
+def test_after_a_reboot_the_next_call_that_needs_a_token_gets_a_fresh_one(encedo_sim):
+    name, client = _client(encedo_sim, {"passphrase": "pw", "reboot_seconds": 0}, passphrase="pw")
+    client.authenticate()
+    encedo_sim.devices[name].reboot()
+    client.forget_token()
+    assert client.system_status()["fls_state"] == 0
+    assert client.upgrade_check("firmware") == 404
+    paths = [e["path"].split(name)[1] for e in encedo_sim.requests_for(device=name)]
+    assert paths[-3:] == ["/api/auth/token", "/api/auth/token", "/api/system/upgrade/check_fw"]
+
+
+def test_a_given_token_that_died_with_a_reboot_is_said_so(encedo_sim):
+    name, client = _client(encedo_sim, {"passphrase": "pw"}, token="t.t.t")
+    client.forget_token()
+    with pytest.raises(AuthenticationError, match="died with the device's reboot"):
+        client.upgrade_check("firmware")
+
+
+@pytest.mark.parametrize("body, message", [({}, "the answer of GET /api/auth/token lacks eid, spk, jti"),
+                                           ([1], "/api/auth/token"),  # not an object: the transport may say so first
+                                           ({"eid": "e", "spk": "s"}, "the answer of GET /api/auth/token lacks jti")])
+def test_a_challenge_without_its_keys_fails_naming_the_endpoint(encedo_sim, body, message):
+    name, client = _client(encedo_sim, {"passphrase": "pw", "answers": {"/api/auth/token": body}}, passphrase="pw")
+    with pytest.raises(DeviceApiError) as error:
+        client.authenticate()
+    assert message in error.value.msg

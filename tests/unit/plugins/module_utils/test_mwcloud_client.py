@@ -117,3 +117,39 @@ def test_logout_failure_does_not_hide_the_result(sim):
     sim.sessions.clear()
     client.close()  # the 401 of the logout is swallowed
     assert client.logged_in is False
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"hello": "world"}, "is not the Magewell Cloud API's JSON (no integer result code)"),
+    ([1, 2, 3], "/sc_cloud/login"),  # not an object: the transport may say so first
+    ({"result": "0"}, "is not the Magewell Cloud API's JSON (no integer result code)"),
+    ("<html><body>Sign in to the proxy</body></html>", "HTML page instead of JSON"),
+])
+def test_a_login_answer_that_is_not_the_api_says_so(sim, body, message):
+    sim.settings["answers"] = {"/sc_cloud/login": body}
+    with pytest.raises(DeviceApiError) as error:
+        client_for(sim).login()
+    assert message in error.value.msg and "/sc_cloud/login" in error.value.msg
+    assert "API status None" not in error.value.msg
+
+
+@pytest.mark.parametrize("path, body, call, message", [
+    ("/sc_cloud/scapi/get-devs", {"result": 0}, lambda c: c.get_devs(), "lacks devs"),
+    ("/sc_cloud/scapi/get-devs", {"result": 0, "devs": {"sn": "A1"}}, lambda c: c.get_devs(), "devs is not a list"),
+    ("/sc_cloud/scapi/get-devs", {"result": 0, "devs": [{"module": 1}]}, lambda c: c.get_devs(), "a device without sn"),
+    ("/sc_cloud/scapi/get-devs", {"result": 0, "devs": [7]}, lambda c: c.get_devs(), "a device without sn"),
+    ("/sc_cloud/scapi/get-all-firmwares", {"result": 0}, lambda c: c.get_all_firmwares(), "lacks firmwares"),
+    ("/sc_cloud/scapi/get-all-firmwares", {"result": 0, "firmwares": [{"id": 1}]}, lambda c: c.get_all_firmwares(),
+     "a firmware without product-id, hardware-ver, marjor-ver, minor-ver, build-number"),
+    ("/sc_cloud/scapi/get-dev", {"result": 0}, lambda c: c.get_dev("A1"), "lacks dev"),
+    ("/sc_cloud/upgrade/start", {"result": 0}, lambda c: c.start_upgrade(["A1"], 22), "lacks details"),
+    ("/sc_cloud/scapi/get-devs", {"devs": []}, lambda c: c.get_devs(), "is not the Magewell Cloud API's JSON"),
+    ("/sc_cloud/scapi/get-devs", None, lambda c: c.get_devs(), "/sc_cloud/scapi/get-devs"),
+])
+def test_answers_without_the_documented_keys_fail_naming_the_endpoint(sim, path, body, call, message):
+    with client_for(sim) as client:
+        sim.settings["answers"] = {path: body}
+        with pytest.raises(DeviceApiError) as error:
+            call(client)
+        sim.settings["answers"] = None
+    assert message in error.value.msg and path in error.value.msg

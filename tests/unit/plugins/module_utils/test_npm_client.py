@@ -131,3 +131,16 @@ def test_update_actions_and_image_lifecycle(npm_sim, appliance):
     with pytest.raises(DeviceApiError) as caught:
         npm.update_start()
     assert "HTTP 409" in caught.value.msg and "INVALID_STATE" in caught.value.msg
+
+
+@pytest.mark.parametrize("junk, said", [
+    ([1, 2, 3], "answered JSON a list where an object was expected"),
+    ({"items": {"id": 1}}, "items is not a list of images"),
+    ({"items": [{"state": "VALID"}]}, "is not an image (an object with an integer id and a state)"),
+    (None, "answered JSON null where an object was expected"),
+])
+def test_image_list_that_is_not_one_fails_naming_the_endpoint(npm_sim, appliance, junk, said):
+    npm_sim.update_device("ar1", {"junk_answers": [junk]})
+    with pytest.raises(DeviceApiError) as caught:
+        client(appliance).images()
+    assert said in caught.value.msg and "GET %s/api/npm.system_update/2.0/images" % appliance in caught.value.msg

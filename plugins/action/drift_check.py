@@ -1,0 +1,37 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import DEVICE_CLASSES, check
+
+ARGUMENT_SPEC = dict(
+    device_class=dict(type="str", required=True, choices=sorted(DEVICE_CLASSES)),
+    survey=dict(type="dict", required=True),
+    wanted=dict(type="dict", default={}),
+    device=dict(type="dict", default={}),
+)
+
+
+class ActionModule(ActionBase):
+    """Compares a device's survey with what the inventory wants; runs on the controller, sends no request."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validated.error_messages:
+            return dict(result, failed=True, msg="; ".join(validated.error_messages))
+        params = validated.validated_parameters
+        record = check(params["device_class"], params["survey"], params["wanted"], params["device"])
+        return dict(result, changed=False, **record)

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import (
+    DEVICE_CLASSES, drift_lines, junit_cases, report, status_lines, summary_line)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
+
+ARGUMENT_SPEC = dict(
+    hosts=dict(type="list", elements="str", required=True),
+    report_dir=dict(type="path"),
+)
+JSON_NAME = "drift-report.json"
+JUNIT_NAME = "drift-report.xml"
+
+
+class ActionModule(ActionBase):
+    """Builds the drift report from every host's survey record; writes it to report_dir when given."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validated.error_messages:
+            return dict(result, failed=True, msg="; ".join(validated.error_messages))
+        params = validated.validated_parameters
+        document = report(params["hosts"], self.records(params["hosts"], task_vars), limit=task_vars.get("ansible_limit"),
+                          awx=awx_job(task_vars))
+        result.update(changed=False, in_sync=document["in_sync"], summary=document["summary"], msg=summary_line(document),
+                      status_lines=status_lines(document), drift_lines=drift_lines(document), hosts=document["hosts"])
+        if params["report_dir"]:
+            try:
+                result["files"] = write_report(params["report_dir"], document)
+            except OSError as exc:
+                return dict(result, failed=True, msg="cannot write the drift report to %s: %s" % (params["report_dir"], exc))
+        return result
+
+    @staticmethod
+    def records(hosts, task_vars):
+        hostvars = task_vars["hostvars"]
+        records = {}
+        for host in hosts:
+            variables = hostvars[host]
+            device_class = variables.get("fleetops_device_class")
+            handler = DEVICE_CLASSES.get(device_class)
+            records[host] = (device_class, variables.get(handler.record_var) if handler else None)
+        return records
+
+
+def write_report(directory, document):
+    os.makedirs(directory, exist_ok=True)
+    json_path = os.path.join(directory, JSON_NAME)
+    handle, partial = tempfile.mkstemp(prefix=".drift-", suffix=".json", dir=directory)
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(document, stream, indent=2, sort_keys=False)
+        stream.write("\n")
+    os.chmod(partial, 0o644)
+    os.replace(partial, json_path)
+    junit_path = os.path.join(directory, JUNIT_NAME)
+    write_junit(junit_path, "fleetops drift", junit_cases(document), properties={"limit": document["limit"] or "all"})
+    return [json_path, junit_path]
