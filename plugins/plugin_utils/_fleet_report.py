@@ -178,7 +178,7 @@ def budget_open(path):
 # ------------------------------------------------------------------------------------------ records
 def _component(result):
     """The report's view of one module result: ``{component, from, to, changed}`` or None."""
-    if result.get("component"):
+    if result.get("component") and "previous_version" in result:
         return {"component": result["component"], "from": result.get("previous_version"),
                 "to": result.get("version"), "changed": bool(result.get("changed"))}
     if "sw_version" in result and "previous_version" in result:  # npm_update before it returned the contract keys
@@ -190,6 +190,13 @@ def _component(result):
         return {"component": "firmware", "from": entry.get("from"), "to": entry.get("to"),
                 "changed": entry.get("status") not in ("current", "failed", "timeout", "not started")}
     return None
+
+
+def _message(result):
+    devices = result.get("devices")
+    if isinstance(devices, list) and len(devices) == 1 and devices[0].get("msg"):
+        return str(devices[0]["msg"])
+    return str(result.get("msg") or "")
 
 
 def _from_legacy(result):
@@ -233,7 +240,7 @@ def make_record(device_class, results, check_mode):
         return record
     changed = any(r.get("changed") for r in ran)
     record["status"] = "upgraded" if changed else "unchanged"
-    record["msg"] = "; ".join(str(r["msg"]) for r in ran if r.get("msg"))
+    record["msg"] = "; ".join(filter(None, map(_message, ran)))
     return record
 
 
