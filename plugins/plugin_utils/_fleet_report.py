@@ -29,6 +29,8 @@ import math
 import os
 import re
 
+from ansible.utils.helpers import pct_to_int
+
 STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "unchanged")
 FAILING_STATUSES = ("failed", "unreachable", "refused")
 DEVICE_CLASSES = ("encedo", "appresponse", "hawkbit", "magewell")
@@ -49,12 +51,12 @@ class SettingsError(ValueError):
 def _count_or_percent(name, value, allow_zero=True):
     """``3`` or ``"3"`` -> 3; ``"10%"`` -> "10%"; anything else -> SettingsError."""
     text = str(value).strip()
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", text)
+    match = re.fullmatch(r"(\d+)\s*%", text)
     if match:
-        percent = float(match.group(1))
+        percent = int(match.group(1))
         if percent > 100 or (percent == 0 and not allow_zero):
             raise SettingsError("%s: a percentage must be %s100%%, not %s" % (name, "0-" if allow_zero else "above 0 and at most ", text))
-        return "%g%%" % percent
+        return "%d%%" % percent
     if re.fullmatch(r"\d+", text) and (allow_zero or int(text) > 0):
         return int(text)
     raise SettingsError("%s: expected a %scount or a percentage like '10%%', not %r"
@@ -82,19 +84,12 @@ def rollout_settings(canary=1, batch="100%", max_failures=0, min_sample=10, clas
             "serial": serial, "classes": list(classes)}
 
 
-def _size(step, total):
-    """What Ansible's ``serial`` makes of one entry for ``total`` hosts (ansible.utils.helpers.pct_to_int)."""
-    if isinstance(step, str) and step.endswith("%"):
-        return max(int(total * float(step[:-1]) / 100.0), 1)
-    return int(step)
-
-
 def batches(hosts, serial):
     """The batches Ansible forms from ``hosts`` (in play order) with a ``serial`` list, like PlaybookExecutor."""
     hosts = list(hosts)
     total, result, index = len(hosts), [], 0
     while hosts:
-        size = _size(serial[min(index, len(serial) - 1)], total) or len(hosts)
+        size = pct_to_int(serial[min(index, len(serial) - 1)], total) or len(hosts)
         result.append(hosts[:size])
         hosts = hosts[size:]
         index += 1
@@ -104,7 +99,7 @@ def batches(hosts, serial):
 def allowed_failures(max_failures, attempted, min_sample):
     """Failures the budget allows after ``attempted`` devices; a percentage counts at least ``min_sample``."""
     if isinstance(max_failures, str):
-        return math.floor(float(max_failures[:-1]) / 100.0 * max(attempted, min_sample))
+        return math.floor(int(max_failures[:-1]) / 100.0 * max(attempted, min_sample))
     return max_failures
 
 
@@ -288,7 +283,7 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
                          device_state="unknown")
         elif host in batch_of and host not in rollout:
             entry.update(device_class=record["device_class"], status="not_attempted", components=record["components"],
-                         msg=stop or "not started")
+                         msg="not started: %s" % (stop or "the run ended before this device's batch"))
         else:
             entry.update({k: v for k, v in record.items() if k not in ("check_mode",)})
             if host not in batch_of and entry["status"] == "unchanged" and previous_status.get(host) == "upgraded":
@@ -323,8 +318,8 @@ def _budget_stop(pending, batch_of, rollout, settings):
     state = budget_state(settings, [rollout[h]["status"] for h in pending if h in rollout])
     last = max([batch_of[h] for h in pending if h in rollout] or [0])
     if state[0]:
-        return "not started (the run ended before this device's batch)"
-    return ("not started: the error budget was spent after batch %d (%d failed of %d attempted; "
+        return "the run ended before every batch had started"
+    return ("the error budget was spent after batch %d (%d failed of %d attempted; "
             "fleetops_max_failures=%s allows %d)" % (last, state[1], state[2], settings["max_failures"], state[3]))
 
 
@@ -369,7 +364,7 @@ def summary_lines(report):
                            ("upgraded", "unchanged", "failed", "unreachable", "not_attempted", "refused"))
                  + (" (check mode: nothing was changed)" if report["check_mode"] else ""))
     if report["budget"]["stopped"]:
-        lines.append("rollout stopped: %s" % report["budget"]["reason"].replace("not started: ", ""))
+        lines.append("rollout stopped: %s" % report["budget"]["reason"])
     return lines
 
 
