@@ -498,7 +498,7 @@ def _chart_svg(report):
     width, bar_h, gap, left = 720, 18, 10, 190
     rows = [(cls, side) for cls in sorted(chart) for side in ("before", "after")]
     height = len(rows) * (bar_h + gap) + 30 + 18 * len(versions)
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="versions before and after per device class" '
+    parts = ['<svg role="img" aria-label="versions before and after per device class" '
              'width="%d" height="%d" font-size="12">' % (width, height)]
     y = 10
     for cls, side in rows:
