@@ -123,7 +123,7 @@ def test_role_check_mode_sends_no_mutating_request(npm_process, image_server, tm
     assert role_result(run, "Put the image on the appliance", "a2")["changed"] is False
     assert role_result(run, "Install the update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert any(line.startswith("a1 [appresponse] upgraded: ") and line.endswith("software %s" % TARGET) for line in lines)
+    assert any(line.startswith("a1 [appresponse] would upgrade: ") and line.endswith("software %s" % TARGET) for line in lines)
 
 
 def test_status_playbook_reads_only(npm_process, image_server, tmp_path):
