@@ -12,7 +12,7 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    DEVICE_CLASSES, append_record, make_record, spool_dir)
+    DEVICE_CLASSES, append_record, make_record, now, spool_dir)
 
 ROLLOUT_GROUP = "fleetops_rollout"
 
@@ -34,6 +34,7 @@ class ActionModule(ActionBase):
                                            % (", ".join(DEVICE_CLASSES), device_class, type(results).__name__))
             return result
         record = make_record(device_class, results, self._play_context.check_mode)
+        record["finished"] = now(timespec="milliseconds")
         phase = task_vars.get("fleetops_phase") or "rollout"
         spool = spool_dir(C.DEFAULT_LOCAL_TMP)
         if os.path.isdir(spool):

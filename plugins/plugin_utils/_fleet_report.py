@@ -454,8 +454,8 @@ def _write_atomic(path, text):
     os.replace(temporary, path)
 
 
-def now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+def now(timespec="seconds"):
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec=timespec)
 
 
 # ------------------------------------------------------------------------------------------ HTML

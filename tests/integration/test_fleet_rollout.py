@@ -37,3 +37,28 @@ def test_budget_stop_reports_all_six_statuses(encedo_process, images, tmp_path):
     lines = run.result("Show the fleet report", host=sorted(run.stats)[0])["msg"]
     assert "a1 [encedo] upgraded: firmware 1.2.2 -> firmware 1.3.0" in lines
     assert lines[-2].startswith("1 upgraded, 1 unchanged, 1 failed, 1 unreachable, 1 not attempted, 1 refused")
+
+
+def test_device_classes_progress_together(encedo_process, images, tmp_path):
+    import datetime
+    from tests.integration.mwcloud_support import MwCloudProcess
+
+    cloud = MwCloudProcess({"settings": {"transfer_seconds": 2.5, "offline_seconds": 2.5}, "devices": {
+        "A302190930001": {"family": 1, "product_id": 770, "hardware": "A", "firmware": "1.5.178", "name": "mw1"}}})
+    try:
+        names, inventory = encedo_fleet(encedo_process, images, {"e1": {"firmware": "1.2.2", "reboot_seconds": 3}},
+                                        sites={"site_a": ["e1", "mw1"]}, extra_hosts={"mw1": {
+                                            "fleetops_device_class": "magewell", "mwcloud_url": cloud.url,
+                                            "mwcloud_serial": "A302190930001", "magewell_username": "Admin",
+                                            "magewell_password": "admin", "magewell_firmware_version": "1.6.201",
+                                            "magewell_poll_interval": 0.2}})
+        run, report = run_fleet(inventory, tmp_path, fleetops_canary=0)
+    finally:
+        cloud.stop()
+    assert run.rc == 0, run.stdout[-3000:]
+    hosts = by_host(report)
+    assert hosts["e1"]["status"] == hosts["mw1"]["status"] == "upgraded" and hosts["e1"]["batch"] == hosts["mw1"]["batch"] == 1
+    # each device takes about 5 s; one after the other, they would finish 5 s apart
+    finished = [datetime.datetime.fromisoformat(hosts[h]["finished"]) for h in ("e1", "mw1")]
+    assert abs((finished[0] - finished[1]).total_seconds()) < 3, finished
+    assert hosts["e1"]["durations"]["reboot"] >= 3
