@@ -323,8 +323,8 @@ def main():
     device_time = one["wall"]
     rows = []
     plan = [("a", "(a) upgrade.yml, in-process", lambda: fleet_run(workdir, "a-in-process", args.devices, args)),
-            ("b", "(b) upgrade.yml, modules", lambda: fleet_run(workdir, "b-modules", args.devices, args,
-                                                                 env={"FLEETOPS_IN_PROCESS": "0"})),
+            ("b", "(b) upgrade.yml, modules",
+             lambda: fleet_run(workdir, "b-modules", args.devices, args, env={"FLEETOPS_IN_PROCESS": "0"})),
             ("c", "(c) encedo, uri + until", lambda: uri_run(workdir, max(args.devices // len(args.classes), 1), args))]
     for key, label, run in plan:
         if key in runs:
@@ -339,8 +339,8 @@ def main():
     print("%-30s %8s %8s %8s %12s %10s %8s %8s" % ("run", "devices", "wall s", "CPU s", "CPU ms/dev", "peak MiB",
                                                    "batches", "wall/ideal"))
     for row in rows:
-        print("%-30s %8d %8.1f %8.1f %12.1f %10.0f %8d %8.2f" % (row["label"], row["upgraded"], row["wall"], row["cpu"],
-                                                                  row["cpu_ms"], row["peak_mib"], row["batches"], row["ratio"]))
+        print("%-30s %8d %8.1f %8.1f %12.1f %10.0f %8d %8.2f" % (
+            row["label"], row["upgraded"], row["wall"], row["cpu"], row["cpu_ms"], row["peak_mib"], row["batches"], row["ratio"]))
     os.makedirs(os.path.dirname(args.png), exist_ok=True)
     write_png(args.png, rows, [("wall", "wall s"), ("cpu_ms", "CPU ms per device"), ("peak_mib", "peak MiB"),
                                ("ratio", "wall / ideal")])

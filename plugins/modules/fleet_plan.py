@@ -39,9 +39,11 @@ options:
     default: 10
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: It changes nothing on any device; the run's state is kept on the controller in check mode too.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 seealso:
   - module: fleetops.upgrade.fleet_record

@@ -349,9 +349,10 @@ def summary_lines(report):
     for entry in report["hosts"]:
         label = "%s [%s]" % (entry["host"], entry.get("device_class") or "no class")
         status = entry["status"]
-        if status in ("upgraded",):
-            lines.append("%s %s: %s -> %s" % (label, "would upgrade" if report["check_mode"] else "upgraded",
-                                             _versions(entry["components"], "from"), _versions(entry["components"], "to")))
+        if status == "upgraded":
+            verb = "would upgrade" if report["check_mode"] else "upgraded"
+            lines.append("%s %s: %s -> %s" % (label, verb, _versions(entry["components"], "from"),
+                                              _versions(entry["components"], "to")))
         elif status == "unchanged":
             lines.append("%s unchanged: %s%s" % (label, _versions(entry["components"], "to"),
                                                  " (done by the previous run)" if entry.get("already_done") else ""))
@@ -546,7 +547,8 @@ def report_html(report):
 %s<div class="cards">%s</div>
 <div class="chart"><h2>Versions before and after, per device class</h2>%s</div>
 <div class="devices"><h2>Devices (failures first)</h2>
-<table><thead><tr><th>host</th><th>class</th><th>site</th><th>status</th><th>batch</th><th>from</th><th>to</th><th>message</th><th>device state</th></tr></thead>
+<table><thead><tr><th>host</th><th>class</th><th>site</th><th>status</th><th>batch</th><th>from</th><th>to</th>
+<th>message</th><th>device state</th></tr></thead>
 <tbody>%s</tbody></table></div></body></html>
 """ % (esc(title), _CSS, esc(title), esc(str(report["started"])), esc(str(report["ended"])), counts["total"],
        report["batches"], esc(str(report["settings"]["canary"])), esc(json.dumps(report["settings"]["batch"])),
