@@ -251,8 +251,7 @@ def _refusal(device_class, classes):
     return "unknown fleetops_device_class %r; known classes: %s" % (device_class, ", ".join(classes))
 
 
-def build_report(hosts, classes_of, groups_of, records, settings, started, ended, check_mode=False, previous=None,
-                 unreachable_hosts=()):
+def build_report(hosts, classes_of, groups_of, records, settings, started, ended, check_mode=False, previous=None):
     """The fleet report (a JSON-ready dict) for every host of the limit, each listed exactly once.
 
     ``classes_of`` maps host → its ``fleetops_device_class`` (only needed for hosts without a record),
@@ -271,10 +270,7 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
     for host in sorted(set(hosts)):
         entry = {"host": host, "site": _site(groups_of.get(host, ())), "batch": batch_of.get(host)}
         record = rollout.get(host) or preflight.get(host)
-        if host in unreachable_hosts and not record:
-            entry.update(device_class=classes_of.get(host), status="unreachable", components=[],
-                         msg="the host could not be reached", device_state="unknown")
-        elif record is None and classes_of.get(host) not in settings["classes"]:
+        if record is None and classes_of.get(host) not in settings["classes"]:
             entry.update(device_class=classes_of.get(host) or None, status="refused", components=[],
                          msg=_refusal(classes_of.get(host), settings["classes"]))
         elif record is None:
