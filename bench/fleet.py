@@ -266,13 +266,19 @@ def uri_run(workdir, count, args):
 # ------------------------------------------------------------------------------------------ PNG
 DIGITS = {"0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
           "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
-          "8": "111101111101111", "9": "111101111001111", ".": "000000000000010", "x": "000101010101000"}
+          "8": "111101111101111", "9": "111101111001111", ".": "000000000000010", "x": "000101010101000",
+          "a": "010101111101101", "b": "110101110101110", "c": "011100100100011", "d": "110101101101110",
+          "e": "111100110100111", "i": "010000010010010", "l": "100100100100111", "m": "101111111101101",
+          "p": "110101110100100", "s": "011100010001110", "u": "101101101101111", "v": "101101101101010",
+          "w": "101101111111101", "/": "001001010100100", "(": "010100100100010", ")": "010001001001010",
+          "n": "000110101101101", "r": "000110100100100", "o": "000010101101010", "k": "101110100110101",
+          "h": "100100110101101", "t": "010111010010011", " ": "000000000000000"}
 COLOURS = [(21, 101, 192), (239, 108, 0), (46, 125, 50)]
 
 
 def write_png(path, rows, metrics):
     """Grouped bars, one group per metric, one bar per run, each bar labelled with its value."""
-    width, height, scale = 140 + 220 * len(metrics), 320, 3
+    width, height, scale = 140 + 220 * len(metrics), 320, 2
     pixels = [[(255, 255, 255)] * width for _ in range(height)]
 
     def rect(x0, y0, x1, y1, colour):
@@ -296,6 +302,10 @@ def write_png(path, rows, metrics):
             rect(x, 280 - bar, x + 44, 280, COLOURS[index % len(COLOURS)])
             text(x, 260 - bar, ("%.1f" % row[key]) if row[key] < 100 else "%d" % row[key])
         rect(50 + group * 220, 280, 40 + (group + 1) * 220, 282, (0, 0, 0))
+        text(60 + group * 220, 292, _label)
+    for index, row in enumerate(rows):
+        rect(width - 70, 20 + index * 24, width - 56, 34 + index * 24, COLOURS[index % len(COLOURS)])
+        text(width - 50, 22 + index * 24, row["label"][1])
     raw = b"".join(b"\x00" + bytes(channel for pixel in line for channel in pixel) for line in pixels)
 
     def chunk(kind, data):
@@ -342,8 +352,8 @@ def main():
         print("%-30s %8d %8.1f %8.1f %12.1f %10.0f %8d %8.2f" % (
             row["label"], row["upgraded"], row["wall"], row["cpu"], row["cpu_ms"], row["peak_mib"], row["batches"], row["ratio"]))
     os.makedirs(os.path.dirname(args.png), exist_ok=True)
-    write_png(args.png, rows, [("wall", "wall s"), ("cpu_ms", "CPU ms per device"), ("peak_mib", "peak MiB"),
-                               ("ratio", "wall / ideal")])
+    write_png(args.png, rows, [("wall", "wall s"), ("cpu_ms", "cpu ms per device"), ("peak_mib", "peak mib"),
+                               ("ratio", "wall/ideal")])
     print("chart: %s (groups: wall s, CPU ms per device, peak MiB, wall/ideal; bars: %s)"
           % (args.png, ", ".join(row["label"] for row in rows)))
     print("logs and reports: %s" % workdir)

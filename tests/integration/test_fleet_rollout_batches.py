@@ -78,3 +78,13 @@ def test_a_run_of_only_classless_hosts_still_reports_and_fails(tmp_path):
     assert [hosts[h]["status"] for h in ("x1", "x2")] == ["refused", "refused"]
     assert "unknown fleetops_device_class 'toaster'" in hosts["x2"]["msg"]
     assert run.stats["x1"]["failures"] == 1 and run.stats["x2"]["failures"] == 1
+
+
+def test_a_wrong_rollout_setting_stops_the_run_before_any_device(encedo_process, images, tmp_path):
+    names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2"}})
+    encedo_process.clear_log()
+    run, report = run_fleet(inventory, tmp_path, fleetops_batch="12.5%")
+    assert run.rc == 2 and report is None
+    assert "fleetops_batch: expected a positive count or a percentage" in run.result(
+        "Check the rollout settings and start the run", "a1")["msg"]
+    assert encedo_process.log(device=names["a1"]) == []
