@@ -336,7 +336,8 @@ def exit_reasons(report):
 
 
 def _versions(components, key):
-    return ", ".join("%s %s" % (c["component"], c.get(key) if c.get(key) is not None else "?") for c in components) or "-"
+    return ", ".join("%s %s" % (c["component"], c.get(key) if c.get(key) is not None else "unknown")
+                     for c in components) or "-"
 
 
 def summary_lines(report):
