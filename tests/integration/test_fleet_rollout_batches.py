@@ -88,3 +88,15 @@ def test_a_wrong_rollout_setting_stops_the_run_before_any_device(encedo_process,
     assert "fleetops_batch: expected a positive count or a percentage" in run.result(
         "Check the rollout settings and start the run", "a1")["msg"]
     assert encedo_process.log(device=names["a1"]) == []
+
+
+def test_devices_in_flight_finish_when_the_budget_is_spent(encedo_process, images, tmp_path):
+    devices = {"a1": {"firmware": "1.2.2", "check_fails": True}, "a2": {"firmware": "1.2.2"}, "a3": {"firmware": "1.2.2"}}
+    names, inventory = encedo_fleet(encedo_process, images, devices)
+    run, report = run_fleet(inventory, tmp_path, fleetops_canary=0, fleetops_batch=2)
+    assert run.rc == 2
+    hosts = by_host(report)
+    # a1 and a2 start together; a1's failure spends the budget, a2 still finishes, a3 (next batch) never starts
+    assert [(hosts[h]["status"], hosts[h]["batch"]) for h in ("a1", "a2", "a3")] == [
+        ("failed", 1), ("upgraded", 1), ("not_attempted", 2)]
+    assert upgrade_starts(encedo_process, names) == {"a1", "a2"}
