@@ -8,11 +8,15 @@ When the task would execute on the controller itself (local connection, which is
 worker: no Python start, no AnsiballZ, no imports per host. Otherwise (a jump host, a device
 reached over SSH, ``async``, ``become``) the real module runs on the target as usual.
 Both paths validate with the same argument spec and return the same result.
+``FLEETOPS_IN_PROCESS=0`` in the controller's environment switches the in-process path off (the
+module path everywhere), for comparisons such as ``make bench-fleet``.
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
+
+import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
@@ -46,7 +50,8 @@ class InProcessAction(ActionBase):
     def runs_on_controller(self):
         return (self._connection.transport in LOCAL_TRANSPORTS
                 and not self._task.async_val
-                and not self._play_context.become)
+                and not self._play_context.become
+                and os.environ.get("FLEETOPS_IN_PROCESS", "1").lower() not in ("0", "false", "no"))
 
     def _run_module(self, task_vars):
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async

@@ -187,8 +187,8 @@ def test_site_playbook_with_hawkbit_hosts_and_report(sim, tmp_path):
     assert run.rc == 0, run.stdout[-3000:]
     assert fleet.action("ddi1", action)["status"] == "FINISHED"
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert "ddi1 [hawkbit] os firmware: none -> 2.0 (upgraded)" in lines
-    assert lines[-1] == "1 upgraded, 1 already up to date, 0 failed"
+    assert "ddi1 [hawkbit] upgraded: os firmware none, app app none -> os firmware 2.0, app app 5.1" in lines
+    assert lines[-1].startswith("1 upgraded, 1 unchanged, 0 failed")
 
 
 def failures(run):

@@ -1,4 +1,4 @@
-"""The magewell role through playbooks/upgrade.yml: one batch run for the play, a result per host, the fleet report."""
+"""The magewell role through playbooks/upgrade.yml: one cloud run per device, a result per host, the fleet report."""
 
 import json
 import os
@@ -29,67 +29,67 @@ def inventory(cloud, **group_vars):
     return {"all": {"vars": variables, "hosts": {host: {"mwcloud_serial": serial} for host, serial in HOSTS.items()}}}
 
 
-def role_result(run, task, host):
-    return run.result("fleetops.upgrade.magewell : " + task, host)
-
-
 def logins(cloud):
     return [e for e in cloud.log() if e["path"] == "/sc_cloud/login"]
 
 
-def test_one_batch_run_gives_each_host_its_own_result(cloud, tmp_path):
-    report_file = tmp_path / "report.json"
-    run = run_playbook(PLAYBOOK, inventory(cloud), tmp_path=tmp_path, extra_vars={"fleetops_report_file": str(report_file)})
+def run_fleet(cloud_inventory, tmp_path, **kwargs):
+    report_dir = tmp_path / "reports"
+    extra = dict(kwargs.pop("extra_vars", {}), fleetops_report_dir=str(report_dir), fleetops_canary=0)
+    run = run_playbook(PLAYBOOK, cloud_inventory, tmp_path=tmp_path, extra_vars=extra, **kwargs)
+    name = "fleet-report-check.json" if kwargs.get("check") else "fleet-report.json"
+    report = json.loads((report_dir / name).read_text())
+    return run, {entry["host"]: entry for entry in report["hosts"]}, report
+
+
+def test_each_host_gets_its_own_result_in_the_fleet_report(cloud, tmp_path):
+    run, by_host, report = run_fleet(inventory(cloud), tmp_path)
     assert run.rc == 2  # mw4 has no 1.6.201 in the catalogue
     assert [run.stats[h]["failures"] for h in HOSTS] == [0, 0, 0, 1]
-    assert [role_result(run, "Report this device's upgrade", h)["changed"] for h in ("mw1", "mw2", "mw3")] == [True] * 3
-    assert [run.stats[h]["changed"] for h in ("mw2", "mw3")] == [1, 1]  # mw1 also wrote the report file
-    # one login and one run for the whole play: two start-upgrade calls (hardware A and B), not one per host
-    assert len(logins(cloud)) == 1
-    assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == [1, 2]
-    report = json.loads(report_file.read_text())
-    by_host = {entry["host"]: entry for entry in report["hosts"]}
-    assert report["summary"] == {"changed": 3, "ok": 0, "failed": 1}
-    assert by_host["mw1"]["items"] == [{"component": "firmware", "from": "1.5.178", "to": "1.6.201", "changed": True}]
+    assert {h: e["status"] for h, e in by_host.items()} == {"mw1": "upgraded", "mw2": "upgraded", "mw3": "upgraded",
+                                                            "mw4": "failed"}
+    assert by_host["mw1"]["components"] == [{"component": "firmware", "from": "1.5.178", "to": "1.6.201", "changed": True}]
     assert "versions there: 2.3.43, 2.4.12" in by_host["mw4"]["msg"]
-    lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert "mw1 [magewell] firmware: 1.5.178 -> 1.6.201 (upgraded)" in lines
+    # one cloud session per device in the pre-flight, one per device that needs the upgrade (mw4 failed there)
+    assert len(logins(cloud)) == 4 + 3
+    assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == [1, 1, 1]
+    lines = run.result("Show the fleet report", "mw1")["msg"]
+    assert "mw1 [magewell] upgraded: firmware 1.5.178 -> firmware 1.6.201" in lines
 
     cloud.clear_log()
-    again = run_playbook(PLAYBOOK, inventory(cloud), limit="mw1,mw2,mw3", tmp_path=tmp_path)
+    again, by_host, report = run_fleet(inventory(cloud), tmp_path, limit="mw1,mw2,mw3")
     assert again.rc == 0
-    assert [again.stats[h]["changed"] for h in ("mw1", "mw2", "mw3")] == [0, 0, 0]
     assert cloud.mutating_requests() == []
-    lines = list(again.results("Show the fleet report").values())[0]["msg"]
-    assert lines[-1] == "0 upgraded, 3 already up to date, 0 failed"
+    assert report["summary"]["unchanged"] == 3
+    assert all(entry["already_done"] for entry in by_host.values())
 
 
 def test_check_mode_changes_nothing_and_reports_what_would_change(cloud, tmp_path):
-    run = run_playbook(PLAYBOOK, inventory(cloud), limit="mw1,mw2", check=True, tmp_path=tmp_path)
+    run, by_host, report = run_fleet(inventory(cloud), tmp_path, limit="mw1,mw2", check=True)
     assert run.rc == 0
-    assert run.stats["mw1"]["changed"] == 1 and run.stats["mw2"]["changed"] == 1
     assert cloud.mutating_requests() == []
-    assert "would upgrade to 1.6.201" in role_result(run, "Report this device's upgrade", "mw1")["msg"]
+    assert report["check_mode"] is True and report["summary"]["upgraded"] == 2
+    assert "would upgrade to 1.6.201" in by_host["mw1"]["msg"]
 
 
-def test_per_host_versions_make_separate_runs_and_a_dead_device_fails_alone(cloud, tmp_path):
+def test_per_host_versions_and_a_dead_device_fails_alone(cloud, tmp_path):
     cloud.patch_device("A302190930002", never_returns=True)
     inv = inventory(cloud, magewell_wait_timeout=3)
     inv["all"]["hosts"]["mw4"]["magewell_firmware_version"] = "2.4.12"
-    run = run_playbook(PLAYBOOK, inv, tmp_path=tmp_path)
+    run, by_host, report = run_fleet(inv, tmp_path, extra_vars={"fleetops_max_failures": 1})
     assert run.rc == 2
     assert [run.stats[h]["failures"] for h in HOSTS] == [0, 1, 0, 0]
-    assert "not at 1.6.201 after" in role_result(run, "Fail the host with the reason", "mw2")["msg"]
+    assert "not at 1.6.201 after" in by_host["mw2"]["msg"]
     assert cloud.devices()["E120000000001"]["firmware"] == "2.4.12"
-    assert len(logins(cloud)) == 2  # one run per (cloud, version)
 
 
 def test_a_refused_login_fails_every_host_with_the_reason(cloud, tmp_path):
-    run = run_playbook(PLAYBOOK, inventory(cloud, magewell_password="wrong-pw"), limit="mw1,mw2", tmp_path=tmp_path)
+    run, by_host, report = run_fleet(inventory(cloud, magewell_password="wrong-pw"), tmp_path, limit="mw1,mw2")
     assert run.rc == 2
     for host in ("mw1", "mw2"):
         assert run.stats[host]["failures"] == 1
-        assert "wrong password for user 'Admin'" in role_result(run, "Fail the host with the reason", host)["msg"]
+        assert by_host[host]["status"] == "failed"
+        assert "wrong password for user 'Admin'" in by_host[host]["msg"]
     assert "wrong-pw" not in run.stdout
 
 
@@ -110,7 +110,7 @@ def test_hosts_from_the_inventory_plugin_are_upgraded_by_the_playbook(cloud, tmp
     assert sorted(run.stats) == ["site-a-enc1", "site-a-enc2", "site-b-enc1"]
     assert {d["firmware"] for s, d in cloud.devices().items() if s.startswith(("A", "B"))} == {"1.6.201"}
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert lines[-1] == "3 upgraded, 0 already up to date, 0 failed"
+    assert lines[-1].startswith("3 upgraded, 0 unchanged, 0 failed")
 
 
 def test_status_playbook_surveys_with_one_read_and_no_change(cloud, tmp_path):

@@ -29,42 +29,47 @@ def fleet(encedo_process, images, tmp_path):
     return names, inventory, header["uis"]
 
 
+def run_site(inventory, tmp_path, **kwargs):
+    report_dir = tmp_path / "reports"
+    extra = {"fleetops_report_dir": str(report_dir), "fleetops_canary": 0, "fleetops_max_failures": 1}
+    run = run_playbook(PLAYBOOK, inventory, extra_vars=extra, tmp_path=tmp_path, **kwargs)
+    name = "fleet-report-check.json" if kwargs.get("check") else "fleet-report.json"
+    return run, json.loads((report_dir / name).read_text())
+
+
 def test_site_upgrade_with_report_then_nothing_to_do(encedo_process, images, tmp_path):
     names, inventory, uis = fleet(encedo_process, images, tmp_path)
-    report_file = tmp_path / "report.json"
-    run = run_playbook(PLAYBOOK, inventory, limit="site_a", tmp_path=tmp_path,
-                       extra_vars={"fleetops_report_file": str(report_file)})
+    run, report = run_site(inventory, tmp_path, limit="site_a")
     assert run.rc == 2  # a3 failed
     assert run.stats["a3"]["failures"] == 1 and run.stats["a1"]["failures"] == 0
     assert "b1" not in run.stats
-    report = json.loads(report_file.read_text())
     by_host = {entry["host"]: entry for entry in report["hosts"]}
-    assert report["summary"] == {"changed": 2, "ok": 0, "failed": 1}
-    assert by_host["a1"]["items"][0] == {"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}
-    assert by_host["a2"]["items"][1]["to"] == uis
+    assert set(by_host) == {"a1", "a2", "a3"}
+    assert {k: report["summary"][k] for k in ("upgraded", "unchanged", "failed")} == {"upgraded": 2, "unchanged": 0, "failed": 1}
+    assert by_host["a1"]["components"][0] == {"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}
+    assert by_host["a2"]["components"][1]["to"] == uis
     assert "check failed" in by_host["a3"]["msg"] and "keeps firmware 1.2.2" in by_host["a3"]["device_state"]
-    lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert "a1 [encedo] firmware: 1.2.2 -> 1.3.0 (upgraded)" in lines
-    assert lines[-1] == "2 upgraded, 0 already up to date, 1 failed"
+    lines = run.result("Show the fleet report", "a1")["msg"]
+    assert any(line.startswith("a1 [encedo] upgraded: firmware 1.2.2, ui ") for line in lines)
 
     encedo_process.clear_log()
-    again = run_playbook(PLAYBOOK, inventory, limit="a1,a2", tmp_path=tmp_path)
+    again, report = run_site(inventory, tmp_path, limit="a1,a2")
     assert again.rc == 0
     assert again.stats["a1"]["changed"] == 0 and again.stats["a2"]["changed"] == 0
     for host in ("a1", "a2"):
         assert mutating(encedo_process.log(device=names[host])) == []
-    lines = list(again.results("Show the fleet report").values())[0]["msg"]
-    assert lines[-1] == "0 upgraded, 2 already up to date, 0 failed"
+    lines = again.result("Show the fleet report", "a1")["msg"]
+    assert lines[-1].startswith("0 upgraded, 2 unchanged, 0 failed")
 
 
 def test_check_mode_of_the_playbook_changes_nothing(encedo_process, images, tmp_path):
     names, inventory = fleet(encedo_process, images, tmp_path)[:2]
-    run = run_playbook(PLAYBOOK, inventory, limit="a1", check=True, tmp_path=tmp_path)
+    run, report = run_site(inventory, tmp_path, limit="a1", check=True)
     assert run.rc == 0
-    assert run.stats["a1"]["changed"] == 2
     assert mutating(encedo_process.log(device=names["a1"])) == []
-    lines = list(run.results("Show the fleet report").values())[0]["msg"]
-    assert "a1 [encedo] firmware: 1.2.2 -> 1.3.0 (upgraded)" in lines
+    assert report["hosts"][0]["components"][0] == {"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}
+    lines = run.result("Show the fleet report", "a1")["msg"]
+    assert any(line.startswith("a1 [encedo] would upgrade: firmware 1.2.2") for line in lines)
 
 
 def test_status_playbook_reads_only(encedo_process, images, tmp_path):

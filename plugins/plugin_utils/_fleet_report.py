@@ -1,0 +1,552 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet run of ``playbooks/upgrade.yml``: rollout settings, the role→report contract, the error budget
+and the report (JSON, HTML, JUnit, set_stats, printed summary).
+
+The run keeps its state in a spool directory inside the controller's per-run temporary directory
+(``DEFAULT_LOCAL_TMP``: created by the ``ansible-playbook`` process before it forks its workers and
+removed when it exits), so every worker of one run, and only of that run, sees it:
+
+- ``settings.json``: the validated rollout settings (written once by ``fleet_plan``);
+- ``records.jsonl``: one line per device and phase (``preflight`` or ``rollout``) written by
+  ``fleet_record``, the one place that turns a role's module results into a report record;
+- ``outcomes``: one short line per device finished in the rollout, all the error budget reads.
+
+Lines are appended with a single ``write()`` on an ``O_APPEND`` descriptor, so concurrent workers
+never interleave them. Reading these files instead of ``hostvars`` keeps the report and the budget
+check linear in the fleet size.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import datetime
+import html
+import json
+import math
+import os
+import re
+
+from ansible.utils.helpers import pct_to_int
+
+STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "unchanged")
+FAILING_STATUSES = ("failed", "unreachable", "refused")
+DEVICE_CLASSES = ("encedo", "appresponse", "hawkbit", "magewell")
+ROLE_OF_CLASS = {"encedo": "encedo", "appresponse": "appresponse", "hawkbit": "hawkbit_target", "magewell": "magewell"}
+SCHEMA_VERSION = 1
+SPOOL_NAME = "fleetops-fleet-run"
+REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
+CHECK_REPORT_FILES = {"json": "fleet-report-check.json", "html": "fleet-report-check.html", "junit": "fleet-report-check.xml"}
+SET_STATS_MAX_HOSTS = 100
+_SITE_GROUP = re.compile(r"^site[_-]")
+
+
+class SettingsError(ValueError):
+    """A rollout knob with a value the run cannot use; the message names the knob."""
+
+
+# ------------------------------------------------------------------------------------------ settings
+def _count_or_percent(name, value, allow_zero=True):
+    """``3`` or ``"3"`` -> 3; ``"10%"`` -> "10%"; anything else -> SettingsError."""
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d+)\s*%", text)
+    if match:
+        percent = int(match.group(1))
+        if percent > 100 or (percent == 0 and not allow_zero):
+            raise SettingsError("%s: a percentage must be %s100%%, not %s" % (name, "0-" if allow_zero else "above 0 and at most ", text))
+        return "%d%%" % percent
+    if re.fullmatch(r"\d+", text) and (allow_zero or int(text) > 0):
+        return int(text)
+    raise SettingsError("%s: expected a %scount or a percentage like '10%%', not %r"
+                        % (name, "" if allow_zero else "positive ", value))
+
+
+def rollout_settings(canary=1, batch="100%", max_failures=0, min_sample=10, classes=DEVICE_CLASSES):
+    """Validate the rollout knobs; ``serial`` is what the rollout play passes to Ansible's ``serial``."""
+    canary = _count_or_percent("fleetops_canary", canary)
+    if str(batch).strip().lower() == "all":
+        batch = "100%"
+    steps = batch if isinstance(batch, (list, tuple)) else [batch]
+    if not steps:
+        raise SettingsError("fleetops_batch: an empty list; give a size, a percentage or a list of them")
+    steps = [_count_or_percent("fleetops_batch", step, allow_zero=False) for step in steps]
+    max_failures = _count_or_percent("fleetops_max_failures", max_failures)
+    try:
+        min_sample = int(min_sample)
+    except (TypeError, ValueError):
+        raise SettingsError("fleetops_min_sample: expected a count, not %r" % (min_sample,)) from None
+    if min_sample < 1:
+        raise SettingsError("fleetops_min_sample: must be at least 1, not %d" % min_sample)
+    serial = ([canary] if canary not in (0, "0%") else []) + steps
+    return {"canary": canary, "batch": steps, "max_failures": max_failures, "min_sample": min_sample,
+            "serial": serial, "classes": list(classes)}
+
+
+def batches(hosts, serial):
+    """The batches Ansible forms from ``hosts`` (in play order) with a ``serial`` list, like PlaybookExecutor."""
+    hosts = list(hosts)
+    total, result, index = len(hosts), [], 0
+    while hosts:
+        size = pct_to_int(serial[min(index, len(serial) - 1)], total) or len(hosts)
+        result.append(hosts[:size])
+        hosts = hosts[size:]
+        index += 1
+    return result
+
+
+def allowed_failures(max_failures, attempted, min_sample):
+    """Failures the budget allows after ``attempted`` devices; a percentage counts at least ``min_sample``."""
+    if isinstance(max_failures, str):
+        return math.floor(int(max_failures[:-1]) / 100.0 * max(attempted, min_sample))
+    return max_failures
+
+
+def budget_state(settings, outcomes):
+    """``(open, failures, attempted, allowed)`` for the rollout statuses seen so far."""
+    attempted = len(outcomes)
+    failures = sum(1 for status in outcomes if status in FAILING_STATUSES)
+    allowed = allowed_failures(settings["max_failures"], attempted, settings["min_sample"])
+    return failures <= allowed, failures, attempted, allowed
+
+
+# ------------------------------------------------------------------------------------------ spool
+def spool_dir(local_tmp):
+    return os.path.join(local_tmp, SPOOL_NAME)
+
+
+def start_spool(local_tmp, settings):
+    """Create the run's spool (idempotent within a run) and store the settings; returns its path."""
+    path = spool_dir(local_tmp)
+    os.makedirs(path, exist_ok=True)
+    _write_atomic(os.path.join(path, "settings.json"), json.dumps(settings))
+    return path
+
+
+def _append(path, line):
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(descriptor, line.encode("utf-8"))
+    finally:
+        os.close(descriptor)
+
+
+def append_record(path, host, phase, record):
+    _append(os.path.join(path, "records.jsonl"), json.dumps({"host": host, "phase": phase, "record": record}) + "\n")
+    if phase == "rollout":
+        _append(os.path.join(path, "outcomes"), record["status"] + "\n")
+
+
+def read_settings(path):
+    with open(os.path.join(path, "settings.json")) as handle:
+        return json.load(handle)
+
+
+def read_outcomes(path):
+    try:
+        with open(os.path.join(path, "outcomes")) as handle:
+            return handle.read().split()
+    except FileNotFoundError:
+        return []
+
+
+def read_records(path):
+    """{phase: {host: record}}; a later line for the same host and phase wins."""
+    records = {"preflight": {}, "rollout": {}}
+    try:
+        with open(os.path.join(path, "records.jsonl")) as handle:
+            for line in handle:
+                if line.strip():
+                    entry = json.loads(line)
+                    records.setdefault(entry["phase"], {})[entry["host"]] = entry["record"]
+    except FileNotFoundError:
+        pass
+    return records
+
+
+def budget_open(path):
+    """True while the run's error budget allows starting another device (read by the rollout's ``when``)."""
+    return budget_state(read_settings(path), read_outcomes(path))[0]
+
+
+# ------------------------------------------------------------------------------------------ records
+def _component(result):
+    """The report's view of one module result: ``{component, from, to, changed}`` or None."""
+    if result.get("component") and "previous_version" in result:
+        return {"component": result["component"], "from": result.get("previous_version"),
+                "to": result.get("version"), "changed": bool(result.get("changed"))}
+    if "sw_version" in result and "previous_version" in result:  # npm_update before it returned the contract keys
+        return {"component": "software", "from": result["previous_version"], "to": result["sw_version"],
+                "changed": bool(result.get("changed"))}
+    devices = result.get("devices")
+    if isinstance(devices, list) and len(devices) == 1:  # mwcloud_upgrade for one serial
+        entry = devices[0]
+        return {"component": "firmware", "from": entry.get("from"), "to": entry.get("to"),
+                "changed": entry.get("status") not in ("current", "failed", "timeout", "not started")}
+    return None
+
+
+def _message(result):
+    devices = result.get("devices")
+    if isinstance(devices, list) and len(devices) == 1 and devices[0].get("msg"):
+        return str(devices[0]["msg"])
+    return str(result.get("msg") or "")
+
+
+def _from_legacy(result):
+    """A role still recording the older ``fleetops_upgrade_result`` fact (status ok/changed/failed, items)."""
+    if result.get("status") not in ("ok", "changed", "failed") or "items" not in result:
+        return result
+    converted = {"changed": result["status"] == "changed", "failed": result["status"] == "failed",
+                 "msg": result.get("msg"), "device_state": result.get("device_state")}
+    items = result.get("items") or []
+    if items:
+        converted["devices_items"] = [{"component": i.get("component"), "from": i.get("from"), "to": i.get("to"),
+                                       "changed": bool(i.get("changed"))} for i in items]
+    return converted
+
+
+def make_record(device_class, results, check_mode):
+    """The one place that turns a role's registered module results into a report record.
+
+    ``results`` are registered results in the order the role ran them; skipped ones (a component the
+    inventory does not ask for) do not count. ``status`` is ``unreachable`` or ``failed`` (with the
+    first failure's ``msg`` and ``device_state``), else ``upgraded`` when a module changed the device
+    (in check mode: would change it), else ``unchanged``.
+    """
+    ran = [_from_legacy(r) for r in results if isinstance(r, dict) and r and not r.get("skipped")]
+    components = [c for c in map(_component, ran) if c]
+    components += [item for r in ran for item in r.get("devices_items", [])]
+    durations = {}
+    for result in ran:
+        for step, seconds in (result.get("durations") or {}).items():
+            if isinstance(seconds, (int, float)):
+                durations[step] = round(durations.get(step, 0) + seconds, 3)
+    record = {"device_class": device_class, "components": components, "durations": durations,
+              "check_mode": bool(check_mode)}
+    broken = next((r for r in ran if r.get("unreachable") or r.get("failed")), None)
+    if broken is not None:
+        record.update(status="unreachable" if broken.get("unreachable") else "failed",
+                      msg=str(broken.get("msg") or "failed without a message"),
+                      device_state=str(broken.get("device_state") or "unknown"))
+        if broken.get("step"):
+            record["step"] = broken["step"]
+        return record
+    changed = any(r.get("changed") for r in ran)
+    record["status"] = "upgraded" if changed else "unchanged"
+    record["msg"] = "; ".join(filter(None, map(_message, ran)))
+    return record
+
+
+# ------------------------------------------------------------------------------------------ report
+def _site(host_groups):
+    sites = [g for g in host_groups if _SITE_GROUP.match(g)]
+    return sites[0] if sites else None
+
+
+def _refusal(device_class, classes):
+    if device_class in (None, ""):
+        return "no fleetops_device_class set for this host; set one of: %s" % ", ".join(classes)
+    return "unknown fleetops_device_class %r; known classes: %s" % (device_class, ", ".join(classes))
+
+
+def build_report(hosts, classes_of, groups_of, records, settings, started, ended, check_mode=False, previous=None):
+    """The fleet report (a JSON-ready dict) for every host of the limit, each listed exactly once.
+
+    ``classes_of`` maps host → its ``fleetops_device_class`` (only needed for hosts without a record),
+    ``groups_of`` host → group names, ``records`` what ``read_records`` returns, ``previous`` the last
+    report of the same report directory (to say which devices an earlier run already upgraded).
+    """
+    preflight, rollout = records.get("preflight", {}), records.get("rollout", {})
+    pending = sorted(h for h, r in preflight.items() if r["status"] == "upgraded")
+    batch_of = {}
+    for number, batch in enumerate(batches(pending, settings["serial"]), 1):
+        for host in batch:
+            batch_of[host] = number
+    previous_status = {h["host"]: h["status"] for h in (previous or {}).get("hosts", [])}
+    stop = _budget_stop(pending, batch_of, rollout, settings)
+    entries = []
+    for host in sorted(set(hosts)):
+        entry = {"host": host, "site": _site(groups_of.get(host, ())), "batch": batch_of.get(host)}
+        record = rollout.get(host) or preflight.get(host)
+        if record is None and classes_of.get(host) not in settings["classes"]:
+            entry.update(device_class=classes_of.get(host) or None, status="refused", components=[],
+                         msg=_refusal(classes_of.get(host), settings["classes"]))
+        elif record is None:
+            entry.update(device_class=classes_of.get(host), status="failed", components=[],
+                         msg="the %s role recorded no result (its task output says why)" % classes_of.get(host),
+                         device_state="unknown")
+        elif host in batch_of and host not in rollout:
+            entry.update(device_class=record["device_class"], status="not_attempted", components=record["components"],
+                         msg="not started: %s" % (stop or "the run ended before this device's batch"))
+        else:
+            entry.update({k: v for k, v in record.items() if k not in ("check_mode",)})
+            if host not in batch_of and entry["status"] == "unchanged" and previous_status.get(host) == "upgraded":
+                entry["already_done"] = True
+                entry["msg"] = "already at the target: upgraded by the previous run"
+        if host in previous_status:
+            entry["previous_status"] = previous_status[host]
+        entries.append(entry)
+    summary = {status: 0 for status in STATUSES}
+    for entry in entries:
+        summary[entry["status"]] += 1
+    summary["total"] = len(entries)
+    summary["already_done"] = sum(1 for e in entries if e.get("already_done"))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "check_mode": bool(check_mode),
+        "started": started,
+        "ended": ended,
+        "duration": _seconds_between(started, ended),
+        "settings": {k: settings[k] for k in ("canary", "batch", "max_failures", "min_sample")},
+        "batches": len(batches(pending, settings["serial"])),
+        "budget": {"stopped": bool(stop), "reason": stop},
+        "summary": summary,
+        "hosts": sorted(entries, key=_order),
+    }
+
+
+def _budget_stop(pending, batch_of, rollout, settings):
+    """Why devices of the rollout were not started, or None when every pending device was."""
+    if all(h in rollout for h in pending):
+        return None
+    state = budget_state(settings, [rollout[h]["status"] for h in pending if h in rollout])
+    last = max([batch_of[h] for h in pending if h in rollout] or [0])
+    if state[0]:
+        return "the run ended before every batch had started"
+    return ("the error budget was spent after batch %d (%d failed of %d attempted; "
+            "fleetops_max_failures=%s allows %d)" % (last, state[1], state[2], settings["max_failures"], state[3]))
+
+
+def _seconds_between(started, ended):
+    try:
+        return round((datetime.datetime.fromisoformat(ended) - datetime.datetime.fromisoformat(started)).total_seconds(), 3)
+    except (TypeError, ValueError):
+        return None
+
+
+def _order(entry):
+    return (STATUSES.index(entry["status"]), entry["host"])
+
+
+def exit_reasons(report):
+    """{host: message} for every host the report play must fail so the run's exit code tells the truth."""
+    return {e["host"]: "%s: %s" % (e["status"], e.get("msg", "")) for e in report["hosts"] if e["status"] in FAILING_STATUSES}
+
+
+def _versions(components, key):
+    return ", ".join("%s %s" % (c["component"], c.get(key) if c.get(key) is not None else "unknown")
+                     for c in components) or "-"
+
+
+def summary_lines(report):
+    """The printed summary: one line per device that needs attention or changed, then the counts."""
+    lines = []
+    for entry in report["hosts"]:
+        label = "%s [%s]" % (entry["host"], entry.get("device_class") or "no class")
+        status = entry["status"]
+        if status == "upgraded":
+            verb = "would upgrade" if report["check_mode"] else "upgraded"
+            lines.append("%s %s: %s -> %s" % (label, verb, _versions(entry["components"], "from"),
+                                              _versions(entry["components"], "to")))
+        elif status == "unchanged":
+            lines.append("%s unchanged: %s%s" % (label, _versions(entry["components"], "to"),
+                                                 " (done by the previous run)" if entry.get("already_done") else ""))
+        else:
+            lines.append("%s %s: %s%s" % (label, status.upper().replace("_", " "), entry.get("msg", ""),
+                                          "; device state: %s" % entry["device_state"]
+                                          if entry.get("device_state") and "device state" not in entry.get("msg", "") else ""))
+    counts = report["summary"]
+    lines.append(", ".join("%d %s" % (counts[s], s.replace("_", " ")) for s in
+                           ("upgraded", "unchanged", "failed", "unreachable", "not_attempted", "refused"))
+                 + (" (check mode: nothing was changed)" if report["check_mode"] else ""))
+    if report["budget"]["stopped"]:
+        lines.append("rollout stopped: %s" % report["budget"]["reason"])
+    return lines
+
+
+def stats_payload(report, task_vars, max_hosts=SET_STATS_MAX_HOSTS):
+    """The set_stats data: ``{report_key(task_vars): bounded report with "awx": awx_job(task_vars)}``.
+
+    The key is ``fleetops_report``, or ``fleetops_report_<awx_job_id>`` inside an AWX workflow so that
+    the slices of a sliced job do not replace each other (see ``_awx.py``). The report is bounded
+    whatever the fleet size: summary, settings and per-class counts always; the device list keeps the
+    failing devices first and stops after ``max_hosts`` entries (``hosts_truncated`` says how many were
+    left out; fleet-report.json has them all). Each entry is short: host, class, status, site, batch,
+    and msg for devices that did not end upgraded or unchanged.
+    """
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job, report_key
+
+    by_class = {}
+    for entry in report["hosts"]:
+        counts = by_class.setdefault(entry.get("device_class") or "none", {})
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    kept = []
+    for entry in report["hosts"][:max_hosts]:
+        short = {k: entry.get(k) for k in ("host", "device_class", "status", "site", "batch")}
+        if entry["status"] not in ("upgraded", "unchanged"):
+            short["msg"] = (entry.get("msg") or "")[:300]
+        kept.append(short)
+    bounded = {k: report[k] for k in ("schema_version", "check_mode", "started", "ended", "duration", "settings",
+                                      "batches", "budget", "summary")}
+    bounded.update(by_class=by_class, hosts=kept, hosts_truncated=max(len(report["hosts"]) - max_hosts, 0),
+                   awx=awx_job(task_vars))
+    return {report_key(task_vars): bounded}
+
+
+def junit_cases(report):
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
+
+    outcome = {"upgraded": "passed", "unchanged": "passed", "failed": "failure", "unreachable": "failure",
+               "refused": "failure", "not_attempted": "skipped"}
+    cases = []
+    for entry in report["hosts"]:
+        text = "\n".join("%s: %s" % (k, entry[k]) for k in ("status", "msg", "device_state", "step") if entry.get(k))
+        total = sum((entry.get("durations") or {}).values()) or None
+        cases.append(JUnitCase(
+            name=entry["host"], classname=entry.get("device_class") or "unknown", outcome=outcome[entry["status"]],
+            message=entry.get("msg", "") if outcome[entry["status"]] != "passed" else "",
+            text=text if outcome[entry["status"]] == "failure" else "",
+            time=round(total, 3) if total else None,
+            system_out="%s -> %s" % (_versions(entry["components"], "from"), _versions(entry["components"], "to"))))
+    return cases
+
+
+def write_report(report, directory):
+    """Write the JSON, HTML and JUnit files (atomically each); returns {kind: path}."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
+
+    names = CHECK_REPORT_FILES if report["check_mode"] else REPORT_FILES
+    os.makedirs(directory, exist_ok=True)
+    paths = {kind: os.path.join(directory, name) for kind, name in names.items()}
+    _write_atomic(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
+    _write_atomic(paths["html"], report_html(report))
+    started = _parse_time(report["started"])
+    write_junit(paths["junit"], "fleetops.upgrade fleet rollout", junit_cases(report), timestamp=started,
+                time=report["duration"], properties={"check_mode": str(report["check_mode"]).lower(),
+                                                     "settings": json.dumps(report["settings"])})
+    return paths
+
+
+def read_previous(directory):
+    """The last real (not check mode) report in ``directory``, or None."""
+    try:
+        with open(os.path.join(directory, REPORT_FILES["json"])) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _parse_time(text):
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _write_atomic(path, text):
+    temporary = "%s.tmp-%d" % (path, os.getpid())
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def now(timespec="seconds"):
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec=timespec)
+
+
+# ------------------------------------------------------------------------------------------ HTML
+_COLOURS = {"upgraded": "#2e7d32", "unchanged": "#607d8b", "failed": "#c62828", "unreachable": "#ef6c00",
+            "not_attempted": "#9e9e9e", "refused": "#6a1b9a"}
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222}
+h1{font-size:1.4em;margin:0 0 4px} .meta{color:#555;margin-bottom:16px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin-bottom:20px}
+.card{border-radius:6px;padding:10px 14px;color:#fff;min-width:110px}
+.card b{display:block;font-size:1.6em}
+table{border-collapse:collapse;width:100%;font-size:.9em} th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3} .status{font-weight:bold} .stop{background:#fff3e0;border-left:4px solid #ef6c00;padding:8px 12px;margin-bottom:16px}
+.chart{margin-bottom:20px} .chart h2,.devices h2{font-size:1.1em}
+"""
+
+
+def _versions_per_class(report):
+    """{class: {"before": {version: count}, "after": {version: count}}} (components joined per device)."""
+    chart = {}
+    for entry in report["hosts"]:
+        if not entry.get("components"):
+            continue
+        per = chart.setdefault(entry.get("device_class") or "none", {"before": {}, "after": {}})
+        for side, key in (("before", "from"), ("after", "to")):
+            if side == "after" and entry["status"] not in ("upgraded", "unchanged"):
+                key = "from"  # a device that did not upgrade still runs what it ran
+            label = " / ".join(str(c.get(key)) for c in entry["components"])
+            per[side][label] = per[side].get(label, 0) + 1
+    return chart
+
+
+def _chart_svg(report):
+    chart = _versions_per_class(report)
+    if not chart:
+        return "<p>No device reported versions.</p>"
+    palette = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#4e342e"]
+    versions = sorted({v for per in chart.values() for side in per.values() for v in side})
+    colour = {v: palette[i % len(palette)] for i, v in enumerate(versions)}
+    width, bar_h, gap, left = 720, 18, 10, 190
+    rows = [(cls, side) for cls in sorted(chart) for side in ("before", "after")]
+    height = len(rows) * (bar_h + gap) + 30 + 18 * len(versions)
+    parts = ['<svg role="img" aria-label="versions before and after per device class" '
+             'width="%d" height="%d" font-size="12">' % (width, height)]
+    y = 10
+    for cls, side in rows:
+        counts = chart[cls][side]
+        total = sum(counts.values()) or 1
+        parts.append('<text x="0" y="%d">%s %s</text>' % (y + 13, html.escape(cls), side))
+        x = left
+        for version in sorted(counts):
+            w = (width - left - 10) * counts[version] / total
+            parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %d</title></rect>'
+                         % (x, y, w, bar_h, colour[version], html.escape(version), counts[version]))
+            if w > 24:
+                parts.append('<text x="%.1f" y="%d" fill="#fff">%d</text>' % (x + 4, y + 13, counts[version]))
+            x += w
+        y += bar_h + gap
+    y += 6
+    for version in versions:
+        parts.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>'
+                     % (left, y, colour[version], left + 18, y + 11, html.escape(version)))
+        y += 18
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def report_html(report):
+    """One self-contained page: no external script, style, font or image."""
+    esc = html.escape
+    counts = report["summary"]
+    cards = "".join('<div class="card" style="background:%s"><b>%d</b>%s</div>'
+                    % (_COLOURS[s], counts[s], esc(s.replace("_", " "))) for s in STATUSES)
+    rows = []
+    for entry in report["hosts"]:
+        rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"status\" style=\"color:%s\">%s</td><td>%s</td>"
+                    "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                        esc(entry["host"]), esc(entry.get("device_class") or "-"), esc(entry.get("site") or "-"),
+                        _COLOURS[entry["status"]], esc(entry["status"]), esc(str(entry.get("batch") or "-")),
+                        esc(_versions(entry.get("components") or [], "from")), esc(_versions(entry.get("components") or [], "to")),
+                        esc(entry.get("msg") or ""), esc(entry.get("device_state") or "")))
+    stop = ('<div class="stop">Rollout stopped: %s</div>' % esc(report["budget"]["reason"])) if report["budget"]["stopped"] else ""
+    title = "Fleet rollout report" + (" (check mode preview)" if report["check_mode"] else "")
+    return """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%s</title><style>%s</style></head>
+<body><h1>%s</h1>
+<div class="meta">started %s, ended %s; %d devices in %d batch(es); canary %s, batch %s, max failures %s</div>
+%s<div class="cards">%s</div>
+<div class="chart"><h2>Versions before and after, per device class</h2>%s</div>
+<div class="devices"><h2>Devices (failures first)</h2>
+<table><thead><tr><th>host</th><th>class</th><th>site</th><th>status</th><th>batch</th><th>from</th><th>to</th>
+<th>message</th><th>device state</th></tr></thead>
+<tbody>%s</tbody></table></div></body></html>
+""" % (esc(title), _CSS, esc(title), esc(str(report["started"])), esc(str(report["ended"])), counts["total"],
+       report["batches"], esc(str(report["settings"]["canary"])), esc(json.dumps(report["settings"]["batch"])),
+       esc(str(report["settings"]["max_failures"])), stop, cards, _chart_svg(report), "\n".join(rows))

@@ -1,0 +1,120 @@
+"""The fleet run's pure logic: settings, batches (as Ansible forms them), the error budget, records, set_stats."""
+
+import json
+import types
+
+import pytest
+from ansible.executor.playbook_executor import PlaybookExecutor
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
+
+
+@pytest.mark.parametrize("canary, batch, serial", [
+    (1, "100%", [1, "100%"]),
+    ("10%", [5, "25%"], ["10%", 5, "25%"]),
+    (0, 3, [3]),
+    ("2", "all", [2, "100%"]),
+])
+def test_settings_make_the_serial_list(canary, batch, serial):
+    assert fleet.rollout_settings(canary=canary, batch=batch)["serial"] == serial
+
+
+@pytest.mark.parametrize("knob, value, message", [
+    ("canary", "ten", "fleetops_canary: expected a count or a percentage"),
+    ("batch", 0, "fleetops_batch: expected a positive count"),
+    ("batch", [], "fleetops_batch: an empty list"),
+    ("max_failures", "150%", "fleetops_max_failures: a percentage must be 0-100%"),
+    ("batch", "12.5%", "fleetops_batch: expected a positive count"),
+    ("min_sample", 0, "fleetops_min_sample: must be at least 1"),
+])
+def test_bad_settings_name_the_knob(knob, value, message):
+    with pytest.raises(fleet.SettingsError, match=message.replace("%", "%")):
+        fleet.rollout_settings(**{knob: value})
+
+
+@pytest.mark.parametrize("count, serial", [(5, [1, 1, "50%"]), (17, ["10%", 5, "25%"]), (3, [1, "100%"]), (1, [1, "100%"]),
+                                           (40, [2, "30%", 10])])
+def test_batches_are_the_ones_ansible_forms(count, serial):
+    hosts = ["h%02d" % i for i in range(count)]
+    executor = PlaybookExecutor.__new__(PlaybookExecutor)
+    executor._inventory = types.SimpleNamespace(get_hosts=lambda pattern, order=None: list(hosts))
+    play = types.SimpleNamespace(hosts="all", order="sorted", serial=serial)
+    assert fleet.batches(hosts, serial) == executor._get_serialized_batches(play)
+
+
+@pytest.mark.parametrize("max_failures, outcomes, is_open", [
+    (0, ["upgraded"], True),
+    (0, ["upgraded", "failed"], False),
+    (1, ["failed", "upgraded"], True),
+    (1, ["failed", "unreachable"], False),
+    ("10%", ["failed"], True),          # 10% of the minimum sample of 10 allows one
+    ("10%", ["failed", "failed"], False),
+    ("10%", ["upgraded"] * 28 + ["failed"] * 3, True),   # 10% of 31 allows 3
+    ("10%", ["upgraded"] * 26 + ["failed"] * 4, False),
+])
+def test_budget(max_failures, outcomes, is_open):
+    settings = fleet.rollout_settings(max_failures=max_failures, min_sample=10)
+    assert fleet.budget_state(settings, outcomes)[0] is is_open
+
+
+def test_record_from_module_results():
+    firmware = {"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0",
+                "durations": {"upload": 1.5, "reboot": 10.0}, "msg": "firmware upgraded from 1.2.2 to 1.3.0"}
+    ui = {"changed": False, "skipped": True}
+    record = fleet.make_record("encedo", [firmware, ui], check_mode=False)
+    assert record["status"] == "upgraded" and record["durations"] == {"upload": 1.5, "reboot": 10.0}
+    assert record["components"] == [{"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}]
+    failed = dict(firmware, failed=True, changed=False, msg="check failed", device_state="not installed", step="check")
+    record = fleet.make_record("encedo", [failed], check_mode=False)
+    assert (record["status"], record["msg"], record["device_state"], record["step"]) == (
+        "failed", "check failed", "not installed", "check")
+    assert fleet.make_record("encedo", [{"unreachable": True, "msg": "ssh"}], False)["status"] == "unreachable"
+    assert fleet.make_record("encedo", [{"changed": False, "component": "ui", "previous_version": "a",
+                                         "version": "a"}], False)["status"] == "unchanged"
+
+
+def test_record_of_one_device_of_mwcloud_upgrade():
+    result = {"changed": True, "devices": [{"serial": "A1", "from": "1.5", "to": "1.6", "status": "upgraded",
+                                            "msg": "upgraded from 1.5 to 1.6"}], "msg": "1 upgraded of 1 device(s)"}
+    record = fleet.make_record("magewell", [result], False)
+    assert record["components"] == [{"component": "firmware", "from": "1.5", "to": "1.6", "changed": True}]
+    assert record["msg"] == "upgraded from 1.5 to 1.6"
+
+
+def big_report(count):
+    records = {"preflight": {}, "rollout": {}}
+    for i in range(count):
+        host = "dev%04d" % i
+        records["preflight"][host] = {"device_class": "encedo", "status": "upgraded", "components": [], "durations": {}}
+        records["rollout"][host] = {"device_class": "encedo", "status": "failed" if i % 7 == 0 else "upgraded",
+                                    "components": [{"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}],
+                                    "durations": {"upload": 1.0}, "msg": "x" * 500, "device_state": "y"}
+    hosts = sorted(records["rollout"])
+    settings = fleet.rollout_settings(max_failures="100%", batch="10%")
+    return fleet.build_report(hosts, {}, {h: ["site_a"] for h in hosts}, records, settings, "2026-01-01T00:00:00+00:00",
+                              "2026-01-01T00:10:00+00:00")
+
+
+def test_stats_payload_is_bounded_for_a_thousand_devices():
+    report = big_report(1000)
+    payload = fleet.stats_payload(report, {})
+    assert list(payload) == ["fleetops_report"]
+    data = payload["fleetops_report"]
+    assert len(json.dumps(data)) < 64 * 1024
+    assert data["hosts_truncated"] == 900 and data["summary"]["total"] == 1000
+    assert {h["status"] for h in data["hosts"]} == {"failed"}  # failures first
+    assert data["by_class"]["encedo"] == {"failed": 143, "upgraded": 857}
+
+
+def test_stats_payload_key_per_awx_job_in_a_workflow():
+    payload = fleet.stats_payload(big_report(3), {"awx_job_id": 4711, "awx_workflow_job_id": 4700})
+    assert list(payload) == ["fleetops_report_4711"]
+    assert payload["fleetops_report_4711"]["awx"]["job_id"] == 4711
+
+
+def test_report_batches_and_html_of_a_big_fleet():
+    report = big_report(1000)
+    # the canary (1), then ten batches of 10% of 1000; the last holds the 99 left
+    assert report["batches"] == 11 and report["hosts"][-1]["batch"] == 11
+    page = fleet.report_html(report)
+    assert page.count("<tr>") == 1001 and "http" not in page
