@@ -38,6 +38,7 @@ unit: venv collection
 	$(BIN)/python -m pytest tests/unit -q
 
 integration: venv collection
+	tests/install-system-deps.sh
 	tests/support/ssh/ensure-sshd.sh
 	$(BIN)/python -m pytest tests/integration -q
 
@@ -54,6 +55,7 @@ lint: venv collection
 	$(BIN)/ansible-lint --profile production
 
 test: venv collection
+	tests/install-system-deps.sh
 	tests/support/ssh/ensure-sshd.sh
 	$(BIN)/python -m pytest tests/unit tests/integration -q
 	$(MAKE) --no-print-directory compat

@@ -150,7 +150,6 @@ def encedo_fleet(encedo_process, tmp_path):
 
 
 UPGRADE = "- name: Upgrade the fleet\n  ansible.builtin.import_playbook: fleetops.upgrade.upgrade\n"
-NEEDS_FLEET = pytest.mark.xfail(strict=True, reason="the fleetops_report set_stats payload comes from the fleet branch (issue 8)")
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +185,6 @@ def test_the_upgrade_through_ansible_runner_gives_the_status_and_the_job_events(
     assert [encedo_process.device(name)["firmware"] for name in job.devices] == ["1.3.0"] * 4
 
 
-@NEEDS_FLEET
 def test_the_job_artifacts_carry_the_fleet_report(upgrade_job):
     check_report(upgrade_job, "fleetops_report", {"hem-1": "upgraded", "hem-2": "upgraded", "hem-3": "upgraded",
                                                   "hem-4": "unchanged"})
@@ -207,7 +205,6 @@ def test_each_slice_upgrades_its_own_share_of_the_inventory(sliced_job):
     assert [sorted(job.stats["ok"]) for job in sliced_job] == [["hem-1", "hem-3"], ["hem-2", "hem-4"]]
 
 
-@NEEDS_FLEET
 def test_every_slices_report_survives_for_the_workflow_and_the_next_node(sliced_job):
     check_report(sliced_job[0], "fleetops_report_201", {"hem-1": "upgraded", "hem-3": "upgraded"})
     check_report(sliced_job[1], "fleetops_report_202", {"hem-2": "upgraded", "hem-4": "unchanged"})
