@@ -237,5 +237,5 @@ def test_the_role_twice_in_one_play_starts_afresh(sim, tmp_path):
     assert run.rc == 0, failures(run)
     assert fleet.action("twice", action)["status"] == "FINISHED"
     records = run.results("fleetops.upgrade.hawkbit_target : Record the result for the fleet report")["twice"]
-    items = records["ansible_facts"]["fleetops_upgrade_result"]["items"]
-    assert [item["component"] for item in items] == ["os firmware", "app app"]
+    components = records["record"]["components"]
+    assert [item["component"] for item in components] == ["os firmware", "app app"]
