@@ -42,7 +42,8 @@ def image_server(tmp_path_factory):
 
 
 def role_result(run, task, host):
-    for play in run.data["plays"]:
+    """The host's result of that role task in the last play that ran it (the rollout, after the pre-flight)."""
+    for play in reversed(run.data["plays"]):
         for entry in play["tasks"]:
             if entry["task"]["name"].endswith(" : " + task) and host in entry["hosts"]:
                 return entry["hosts"][host]
