@@ -101,7 +101,9 @@ def test_too_old_device_python_gets_one_clear_refusal(sim, tmp_path):
     hosts = {}
     for version in TOO_OLD:
         python = bare_python(version, str(tmp_path))
-        assert python, "Python %s is needed for this test under ansible-core %d.%d" % ((version,) + CORE)
+        if python is None:
+            pytest.skip("Python %s is needed for this test under ansible-core %d.%d (pyenv install %s)"
+                        % ((version,) + CORE + (version,)))
         hosts[version] = {"ansible_connection": "local_as_remote", "ansible_python_interpreter": python}
     playbook = """
 - hosts: all
