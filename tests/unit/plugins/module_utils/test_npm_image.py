@@ -119,7 +119,7 @@ def test_missing_file_is_refused_before_any_request(npm_sim, appliance, tmp_path
 
 
 def test_fetch_idempotent_by_version(npm_sim, appliance, image_file, file_server):
-    base, _ = file_server
+    base, _ = file_server  # pylint: disable=disallowed-name
     image_file(version="11.7.0 #5", size=300000, name="ar.img")
     assert run(appliance, check_mode=True, fetch_url=base + "ar.img", version="11.7.0")["changed"] is True
     assert npm_mutations(npm_sim) == []
@@ -130,7 +130,7 @@ def test_fetch_idempotent_by_version(npm_sim, appliance, image_file, file_server
 
 
 def test_failed_fetch_deletes_its_upload_error_image(npm_sim, appliance, image_file, file_server):
-    base, _ = file_server
+    base, _ = file_server  # pylint: disable=disallowed-name
     image_file(version="11.8.0 #1", size=4096, name="ar.img")
     npm_sim.update_device("ar1", {"fetch_error": True})
     result = run(appliance, fetch_url=base + "ar.img", version="11.8.0")
