@@ -301,3 +301,29 @@ def npm_mutations(sim, device="ar1"):
     """(method, path after /api/) of the mutating requests an appliance got, token requests left out."""
     return [(e["method"], e["path"].split("/api/", 1)[1]) for e in sim.requests_for(device, ("POST", "PUT", "PATCH", "DELETE"))
             if "mgmt.aaa" not in e["path"]]
+
+
+def make_self_signed(directory):
+    """A self-signed certificate for 127.0.0.1 (it is its own CA) and its key, written to ``directory``: (cert, key) paths."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = os.path.join(str(directory), "cert.pem"), os.path.join(str(directory), "key.pem")
+    with open(cert_file, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return cert_file, key_file

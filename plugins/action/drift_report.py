@@ -8,7 +8,6 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -16,6 +15,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import (
     DEVICE_CLASSES, drift_lines, junit_cases, report, status_lines, summary_line)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
 
 ARGUMENT_SPEC = dict(
@@ -66,12 +66,7 @@ class ActionModule(ActionBase):
 def write_report(directory, document):
     os.makedirs(directory, exist_ok=True)
     json_path = os.path.join(directory, JSON_NAME)
-    handle, partial = tempfile.mkstemp(prefix=".drift-", suffix=".json", dir=directory)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(document, stream, indent=2, sort_keys=False)
-        stream.write("\n")
-    os.chmod(partial, 0o644)
-    os.replace(partial, json_path)
+    write_atomic(json_path, json.dumps(document, indent=2) + "\n")
     junit_path = os.path.join(directory, JUNIT_NAME)
     write_junit(junit_path, "fleetops drift", junit_cases(document), properties={"limit": document["limit"] or "all"})
     return [json_path, junit_path]

@@ -11,8 +11,8 @@ import os
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    DEVICE_CLASSES, append_record, make_record, now, spool_dir)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import append_record, make_record, now, spool_dir
 
 ROLLOUT_GROUP = "fleetops_rollout"
 

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import ROLE_OF_CLASS, budget_open
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import budget_open
 
 
 def fleet_budget_open(spool):
@@ -19,11 +20,16 @@ def fleet_budget_open(spool):
         raise AnsibleFilterError("fleet_budget_open: cannot read the fleet run's state in %s: %s" % (spool, exc)) from None
 
 
-def fleet_role(device_class):
-    """The role (short name) that upgrades devices of ``device_class``."""
+_REQUIRED = object()
+
+
+def fleet_role(device_class, default=_REQUIRED):
+    """The role (short name) that upgrades devices of ``device_class``; ``default`` for an unknown class if given."""
     try:
         return ROLE_OF_CLASS[device_class]
     except (KeyError, TypeError):
+        if default is not _REQUIRED:
+            return default
         raise AnsibleFilterError("fleet_role: unknown device class %r; known: %s"
                                  % (device_class, ", ".join(ROLE_OF_CLASS))) from None
 

@@ -126,7 +126,8 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._connection import ConnectionSettings
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import FleetopsError
-from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, redact_url
+from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
+from ansible_collections.fleetops.upgrade.plugins.module_utils._redact import redact_url
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import MwCloudClient, device_from_record
 
 VAR_PREFIX = "mwcloud_"

@@ -27,6 +27,7 @@ from __future__ import annotations
 __metaclass__ = type
 
 import os
+import ssl
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import unquote, urlsplit
@@ -178,7 +179,7 @@ class ConnectionSettings:
     """Where a device API is and how to talk to it; validated on construction."""
 
     __slots__ = ("url", "validate_certs", "ca_path", "client_cert", "client_key", "timeout", "connect_timeout",
-                 "retries", "backoff", "proxy_env")
+                 "retries", "backoff", "proxy_env", "_ssl_context")
 
     def __init__(self, url, validate_certs=True, ca_path=None, client_cert=None, client_key=None, timeout=30,
                  connect_timeout=10, retries=3, backoff=1.0, proxy_env=None):
@@ -194,6 +195,7 @@ class ConnectionSettings:
         self.retries = retries
         self.backoff = backoff
         self.proxy_env = proxy_environment() if proxy_env is None else dict(proxy_env)
+        self._ssl_context = None
 
     @classmethod
     def from_options(cls, get_option, **overrides):
@@ -210,6 +212,31 @@ class ConnectionSettings:
     def from_params(cls, params, **overrides):
         """Built from module parameters validated against CONNECTION_ARGS."""
         return cls.from_options(params.get, **overrides)
+
+    def url_for(self, path):
+        """``path`` below the base URL; an absolute URL (a link the device gave) as it is."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.url + "/" + path.lstrip("/")
+
+    def ssl_context(self):
+        """The TLS context for ``http.client`` connections (uploads, the standard-library transport).
+
+        Built once; ``ssl.SSLError``/``OSError`` from unusable TLS files reach the caller, which names the step.
+        """
+        if self._ssl_context is None:
+            if not self.validate_certs:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            elif self.ca_path and os.path.isdir(self.ca_path):
+                context = ssl.create_default_context(capath=self.ca_path)
+            else:
+                context = ssl.create_default_context(cafile=self.ca_path)
+            if self.client_cert:
+                context.load_cert_chain(self.client_cert, self.client_key)
+            self._ssl_context = context
+        return self._ssl_context
 
     def proxies_for(self, url):
         """The ``requests`` proxies mapping for ``url``: empty when NO_PROXY matches or no proxy is set."""

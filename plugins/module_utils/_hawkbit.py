@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from ._connection import CONNECTION_ARGS, ConnectionSettings
 from ._errors import AuthenticationError, DeviceApiError, FleetopsError
 from ._hawkbit_http import StdlibHttp
+from ._http import backoff_delay
 from ._redact import redact_url
 from ._task import TaskRun
 
@@ -42,7 +43,6 @@ ACTION_LINKS = (("deploymentBase", "deployment"), ("cancelAction", "cancel"), ("
 HASH_STRENGTH = ("sha256", "sha1", "md5")
 CONFLICT = 409
 GONE = 410
-MAX_BACKOFF = 30.0
 JSON_ACCEPT = {"Accept": "application/hal+json, application/json;q=0.9"}
 MESSAGE_LENGTH = 512
 
@@ -255,7 +255,7 @@ class HawkbitClient:
             response = self.http.request(method, path, json_body=json_body, headers=headers, expected=None)
             if response.status != CONFLICT or attempt == self.conflict_retries or expected and CONFLICT in expected:
                 break
-            self._sleep(min(self.backoff * (2 ** attempt), MAX_BACKOFF))
+            self._sleep(backoff_delay(self.backoff, attempt, response.headers.get("retry-after")))
         if response.status == 401:
             raise AuthenticationError(
                 "the server refused the %s for controller %r in tenant %r (wrong token, unknown target, or a proxy wanting a client certificate)"

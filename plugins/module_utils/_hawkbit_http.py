@@ -31,8 +31,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ._connection import ConnectionSettings
 from ._errors import DeviceUnreachable, FleetopsError
-from ._http import (IDEMPOTENT_METHODS, MAX_BACKOFF, MAX_BODY, RETRY_STATUSES, USER_AGENT, Response, retry_after_seconds,
-                    tls_error, too_large)
+from ._http import (IDEMPOTENT_METHODS, MAX_BODY, RETRY_STATUSES, USER_AGENT, Response, backoff_delay, tls_error,
+                    too_large)
 from ._redact import redact_url
 
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
@@ -80,9 +80,7 @@ class StdlibHttp:
 
     # ----------------------------------------------------------------- plumbing
     def url_for(self, path):
-        if path.startswith(("http://", "https://")):
-            return path
-        return self.base_url + "/" + path.lstrip("/")
+        return self.settings.url_for(path)
 
     def close(self):
         for conn in self._connections.values():
@@ -90,24 +88,11 @@ class StdlibHttp:
         self._connections = {}
 
     def ssl_context(self):
-        if self._context is None:
-            settings = self.settings
-            if not settings.validate_certs:
-                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-            elif settings.ca_path and os.path.isdir(settings.ca_path):
-                context = ssl.create_default_context(capath=settings.ca_path)
-            else:
-                context = ssl.create_default_context(cafile=settings.ca_path)
-            if settings.client_cert:
-                try:
-                    context.load_cert_chain(settings.client_cert, settings.client_key)
-                except (ssl.SSLError, OSError) as exc:
-                    raise FleetopsError("cannot use the TLS files: %s (check client_cert and client_key)"
-                                        % (getattr(exc, "reason", None) or exc)) from None
-            self._context = context
-        return self._context
+        try:
+            return self.settings.ssl_context()
+        except (ssl.SSLError, OSError) as exc:
+            raise FleetopsError("cannot use the TLS files: %s (check client_cert and client_key)"
+                                % (getattr(exc, "reason", None) or exc)) from None
 
     def proxy_for(self, url):
         """The proxy URL's parts for ``url`` (from the settings), or None."""
@@ -190,12 +175,8 @@ class StdlibHttp:
         raise DeviceUnreachable("device unreachable", method, shown)  # not reached
 
     def _delay(self, attempt, answer=None):
-        """As ``HttpClient``: full jitter up to the exponential backoff; ``Retry-After`` plus up to one backoff."""
-        if answer is not None:
-            retry_after = retry_after_seconds(answer.getheader("Retry-After"), None)
-            if retry_after is not None:
-                return retry_after + self._jitter() * self.backoff
-        return self._jitter() * min(MAX_BACKOFF, self.backoff * (2 ** attempt))
+        return backoff_delay(self.backoff, attempt, answer.getheader("Retry-After") if answer is not None else None,
+                             self._jitter)
 
     def _read_bounded(self, raw, method, url, shown):
         declared = raw.getheader("Content-Length") or ""

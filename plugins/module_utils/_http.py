@@ -55,6 +55,7 @@ else:
 
 from ._connection import ConnectionSettings
 from ._errors import DeviceApiError, DeviceUnreachable, FleetopsError, TlsError
+from ._redact import redact_url
 
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
@@ -115,11 +116,13 @@ class Response:
         return DeviceApiError(what, self.method, self.url, self.status, self.content)
 
 
-def redact_url(url):
-    """The URL as it may appear in messages: no user info, no query string."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+def backoff_delay(backoff, attempt, retry_after, jitter=random.random):
+    """Full jitter (a random pause up to the exponential backoff) so a fleet does not retry in lock-step;
+    a ``Retry-After`` header value is waited at least, plus up to one ``backoff`` of jitter."""
+    seconds = retry_after_seconds(retry_after, None)
+    if seconds is not None:
+        return seconds + jitter() * backoff
+    return jitter() * min(MAX_BACKOFF, backoff * (2 ** attempt))
 
 
 def json_type_name(data):
@@ -198,23 +201,15 @@ class HttpClient:
             self._session = None
 
     def url_for(self, path):
-        if path.startswith(("http://", "https://")):
-            return path
-        return self.base_url + "/" + path.lstrip("/")
+        return self.settings.url_for(path)
 
     def _timeouts(self, timeout):
         read = timeout or self.timeout
         return (min(self.connect_timeout, read), read)
 
     def _backoff_delay(self, attempt, response=None):
-        """Full jitter (a random pause up to the exponential backoff) so a fleet does not retry in lock-step;
-        a ``Retry-After`` is waited at least, plus up to one ``backoff`` of jitter."""
-        jittered = self._jitter() * min(MAX_BACKOFF, self.backoff * (2 ** attempt))
-        if response is not None:
-            retry_after = retry_after_seconds(response.headers.get("retry-after"), None)
-            if retry_after is not None:
-                return retry_after + self._jitter() * self.backoff
-        return jittered
+        return backoff_delay(self.backoff, attempt, response.headers.get("retry-after") if response is not None else None,
+                             self._jitter)
 
     # ----------------------------------------------------------------- requests
     def request(self, method, path, params=None, json_body=None, data=None, headers=None,
@@ -387,17 +382,7 @@ class HttpClient:
             urlunsplit(("http", parts.netloc.rpartition("@")[2], parts.path or "/", parts.query, ""))
 
     def _ssl_context(self):
-        if not self.validate_certs:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        elif self.ca_path and os.path.isdir(self.ca_path):
-            context = ssl.create_default_context(capath=self.ca_path)
-        else:
-            context = ssl.create_default_context(cafile=self.ca_path)
-        if self.client_cert:
-            context.load_cert_chain(self.client_cert, self.client_key)
-        return context
+        return self.settings.ssl_context()
 
     @staticmethod
     def _await_continue(conn, continue_timeout):

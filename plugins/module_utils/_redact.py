@@ -22,8 +22,7 @@ def redact_url(url):
     except ValueError:
         return "<unparseable URL>"
     netloc = parts.netloc.rpartition("@")[2]
-    query = "<redacted>" if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def redact_text(text):

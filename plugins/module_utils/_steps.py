@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pieces every upgrade task shares: timing its steps and checking a local image file."""
+"""Checking a local image file before anything is sent (step timing lives in ``_task.TaskRun``)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,6 @@ __metaclass__ = type
 import os
 
 from ._errors import TaskError
-
-
-class TimedSteps:
-    """Mixin for a task run: ``self.clock`` and ``self.durations`` (step -> seconds) must exist."""
-
-    def _timed(self, step, func, *args):
-        start = self.clock()
-        try:
-            return func(*args)
-        finally:
-            self.durations[step] = round(self.clock() - start, 3)
 
 
 def readable_image(path):

@@ -92,8 +92,6 @@ def execute(task, params, check_mode=False, diff=False, module=None, environment
     try:
         refuse_unusable_inputs(params)
         with task_environment(environment):
-            if not (isinstance(task, type) and issubclass(task, TaskRun)):
-                return task(params, check_mode=check_mode, diff=diff)
             run = task(params, check_mode=check_mode, diff=diff)
             try:
                 return run.run()

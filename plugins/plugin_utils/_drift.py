@@ -18,6 +18,7 @@ import datetime
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import normalize_version
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_common import version_matches
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
 
 SCHEMA = "fleetops.upgrade/drift-report/v1"
@@ -39,7 +40,10 @@ class DeviceClass:
     """How one device class is surveyed: its role, the variable its survey registers, how to read a survey."""
 
     name = None
-    role = None
+
+    @property
+    def role(self):
+        return ROLE_OF_CLASS[self.name]
 
     @property
     def record_var(self):
@@ -59,7 +63,6 @@ class DeviceClass:
 
 class Encedo(DeviceClass):
     name = "encedo"
-    role = "encedo"
 
     def read(self, survey, device):
         fault = "fault (fls_state=%s)" % survey.get("fls_state") if survey.get("fault") else "ok"
@@ -69,7 +72,6 @@ class Encedo(DeviceClass):
 
 class AppResponse(DeviceClass):
     name = "appresponse"
-    role = "appresponse"
 
     def read(self, survey, device):
         images = " ".join(str(image.get("version") or "?") for image in survey.get("images") or []) or "none"
@@ -88,7 +90,6 @@ class HawkbitTarget(DeviceClass):
     while the server has no open action for it, drifted while a deployment or a cancellation is open."""
 
     name = "hawkbit"
-    role = "hawkbit_target"
 
     def read(self, survey, device):
         action = survey.get("action") or {}
@@ -114,7 +115,6 @@ class Magewell(DeviceClass):
     """One device-list read per cloud covers every device of that cloud; ``device`` names the cloud and serial."""
 
     name = "magewell"
-    role = "magewell"
 
     def read(self, survey, device):
         reads = survey.get("results") or [survey]

@@ -31,10 +31,13 @@ import re
 
 from ansible.utils.helpers import pct_to_int
 
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job, report_key
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase, write_junit
+
 STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "unchanged")
 FAILING_STATUSES = ("failed", "unreachable", "refused")
-DEVICE_CLASSES = ("encedo", "appresponse", "hawkbit", "magewell")
-ROLE_OF_CLASS = {"encedo": "encedo", "appresponse": "appresponse", "hawkbit": "hawkbit_target", "magewell": "magewell"}
 SCHEMA_VERSION = 1
 SPOOL_NAME = "fleetops-fleet-run"
 REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
@@ -120,7 +123,7 @@ def start_spool(local_tmp, settings):
     """Create the run's spool (idempotent within a run) and store the settings; returns its path."""
     path = spool_dir(local_tmp)
     os.makedirs(path, exist_ok=True)
-    _write_atomic(os.path.join(path, "settings.json"), json.dumps(settings))
+    write_atomic(os.path.join(path, "settings.json"), json.dumps(settings))
     return path
 
 
@@ -376,7 +379,6 @@ def stats_payload(report, task_vars, max_hosts=SET_STATS_MAX_HOSTS):
     left out; fleet-report.json has them all). Each entry is short: host, class, status, site, batch,
     and msg for devices that did not end upgraded or unchanged.
     """
-    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job, report_key
 
     by_class = {}
     for entry in report["hosts"]:
@@ -396,7 +398,6 @@ def stats_payload(report, task_vars, max_hosts=SET_STATS_MAX_HOSTS):
 
 
 def junit_cases(report):
-    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
 
     outcome = {"upgraded": "passed", "unchanged": "passed", "failed": "failure", "unreachable": "failure",
                "refused": "failure", "not_attempted": "skipped"}
@@ -415,13 +416,12 @@ def junit_cases(report):
 
 def write_report(report, directory):
     """Write the JSON, HTML and JUnit files (atomically each); returns {kind: path}."""
-    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
 
     names = CHECK_REPORT_FILES if report["check_mode"] else REPORT_FILES
     os.makedirs(directory, exist_ok=True)
     paths = {kind: os.path.join(directory, name) for kind, name in names.items()}
-    _write_atomic(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
-    _write_atomic(paths["html"], report_html(report))
+    write_atomic(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
+    write_atomic(paths["html"], report_html(report))
     started = _parse_time(report["started"])
     write_junit(paths["junit"], "fleetops.upgrade fleet rollout", junit_cases(report), timestamp=started,
                 time=report["duration"], properties={"check_mode": str(report["check_mode"]).lower(),
@@ -443,13 +443,6 @@ def _parse_time(text):
         return datetime.datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
-
-
-def _write_atomic(path, text):
-    temporary = "%s.tmp-%d" % (path, os.getpid())
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
 
 
 def now(timespec="seconds"):

@@ -23,11 +23,11 @@ __metaclass__ = type
 
 import dataclasses
 import datetime
-import os
 import re
-import tempfile
 
 from xml.etree import ElementTree
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 
 OUTCOMES = ("passed", "failure", "error", "skipped")
 
@@ -82,18 +82,7 @@ def junit_xml(suite_name, cases, timestamp=None, time=None, hostname=None, prope
 
 def write_junit(path, suite_name, cases, **kwargs):
     """Write ``junit_xml(suite_name, cases, **kwargs)`` to ``path`` (UTF-8), replacing it atomically."""
-    document = junit_xml(suite_name, cases, **kwargs)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, partial = tempfile.mkstemp(prefix=".junit-", suffix=".xml", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(document)
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
-    except BaseException:
-        if os.path.exists(partial):
-            os.unlink(partial)
-        raise
+    write_atomic(path, junit_xml(suite_name, cases, **kwargs))
 
 
 def _case_element(case):

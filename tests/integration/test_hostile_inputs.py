@@ -3,8 +3,6 @@ refused before any request. One ansible-playbook run; host ``inproc`` takes the 
 the module path (local_as_remote), and every result must be the same on both.
 """
 
-import datetime
-import ipaddress
 import json
 import os
 import ssl
@@ -14,12 +12,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
-from tests.conftest import ROOT, run_playbook
+from tests.conftest import ROOT, make_self_signed, run_playbook
 
 RECORDER = os.path.join(ROOT, "tests", "support", "python-recorder")
 HUGE = 5 * 1024 * 1024
@@ -126,22 +120,6 @@ def transport_message(case, method, url):
     }[case]
 
 
-def self_signed(directory):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
-
-
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -161,7 +139,7 @@ def stand_in(tmp_path_factory):
     plain = serve(QuietServer(("127.0.0.1", 0), StandIn))
     tls = QuietServer(("127.0.0.1", 0), StandIn)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*self_signed(tmp_path_factory.mktemp("tls")))
+    context.load_cert_chain(*make_self_signed(tmp_path_factory.mktemp("tls")))
     tls.socket = context.wrap_socket(tls.socket, server_side=True)
     serve(tls)
     yield "http://127.0.0.1:%d" % plain.server_address[1], "https://127.0.0.1:%d" % tls.server_address[1]

@@ -2,20 +2,14 @@
 on the user's scheme and host, a TLS failure leaves nothing behind, ``downloaded`` may close an action,
 a JSON object that is no DDI answer is an error."""
 
-import datetime
 import hashlib
 import http.server
-import ipaddress
 import json
 import os
 import threading
 
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceApiError, FleetopsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
@@ -23,6 +17,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import MAX_RETRY_AFTER
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
+from tests.conftest import make_self_signed
 from tests.simulators._base import start
 from tests.simulators.hawkbit import HawkbitHandler, HawkbitSimulator
 
@@ -180,21 +175,7 @@ def test_ddi_links_are_checked_before_any_request():
 # ----------------------------------------------------------------- TLS failure
 @pytest.fixture(scope="module")
 def self_issued(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
+    return make_self_signed(tmp_path_factory.mktemp("tls"))
 
 
 def test_tls_failure_is_clear_not_retried_and_leaves_no_part(self_issued, tmp_path):

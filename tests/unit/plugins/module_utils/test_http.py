@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.fleetops.upgrade.plugins.module_utils import _http
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import (
     DeviceApiError, DeviceUnreachable, FleetopsError, TlsError)
-from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, redact_url, retry_after_seconds
+from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient, retry_after_seconds
+from ansible_collections.fleetops.upgrade.plugins.module_utils._redact import redact_url
 from tests.simulators._base import DROP, SimResponse, Simulator, json_response, start
 
 

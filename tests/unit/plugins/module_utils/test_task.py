@@ -85,7 +85,7 @@ def test_any_other_exception_is_an_internal_error_naming_the_step_with_the_trace
     assert result["failed"] is True
     assert result["msg"] == (
         "internal error in fleetops.upgrade.encedo_info during step 'verify': AttributeError: 'list' object has no "
-        "attribute 'get' at https://dev.example/x?<redacted>. This is a bug in fleetops.upgrade; the traceback is in "
+        "attribute 'get' at https://dev.example/x. This is a bug in fleetops.upgrade; the traceback is in "
         "the result under 'exception'")
     assert result["step"] == "verify" and result["steps"] == ["read done"]
     assert "Traceback (most recent call last)" in result["exception"]

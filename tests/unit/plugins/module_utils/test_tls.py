@@ -1,16 +1,11 @@
 """TLS options: a self-issued certificate is refused by default, accepted with ca_path or validate_certs=false."""
 
-import datetime
-import ipaddress
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceUnreachable, TlsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._http import HttpClient
+from tests.conftest import make_self_signed
 from tests.simulators._base import start
 from tests.simulators.encedo import EncedoSimulator, build_image
 
@@ -18,19 +13,7 @@ from tests.simulators.encedo import EncedoSimulator, build_image
 @pytest.fixture(scope="module")
 def https_device(tmp_path_factory):
     directory = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    cert_file, key_file = make_self_signed(directory)
     simulator = EncedoSimulator()
     simulator.create_device("hem", {})
     server = start(simulator, tls=(str(cert_file), str(key_file)))
