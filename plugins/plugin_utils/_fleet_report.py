@@ -179,14 +179,6 @@ def _component(result):
     if result.get("component") and "previous_version" in result:
         return {"component": result["component"], "from": result.get("previous_version"),
                 "to": result.get("version"), "changed": bool(result.get("changed"))}
-    if "sw_version" in result and "previous_version" in result:  # npm_update before it returned the contract keys
-        return {"component": "software", "from": result["previous_version"], "to": result["sw_version"],
-                "changed": bool(result.get("changed"))}
-    devices = result.get("devices")
-    if isinstance(devices, list) and len(devices) == 1:  # mwcloud_upgrade for one serial
-        entry = devices[0]
-        return {"component": "firmware", "from": entry.get("from"), "to": entry.get("to"),
-                "changed": entry.get("status") not in ("current", "failed", "timeout", "not started")}
     return None
 
 

@@ -74,8 +74,10 @@ def test_record_from_module_results():
 
 
 def test_record_of_one_device_of_mwcloud_upgrade():
-    result = {"changed": True, "devices": [{"serial": "A1", "from": "1.5", "to": "1.6", "status": "upgraded",
-                                            "msg": "upgraded from 1.5 to 1.6"}], "msg": "1 upgraded of 1 device(s)"}
+    """mwcloud_upgrade for one serial: the contract keys at the top, the device's own message in ``devices``."""
+    result = {"changed": True, "component": "firmware", "previous_version": "1.5", "version": "1.6",
+              "devices": [{"serial": "A1", "from": "1.5", "to": "1.6", "status": "upgraded",
+                           "msg": "upgraded from 1.5 to 1.6"}], "msg": "1 upgraded of 1 device(s)"}
     record = fleet.make_record("magewell", [result], False)
     assert record["components"] == [{"component": "firmware", "from": "1.5", "to": "1.6", "changed": True}]
     assert record["msg"] == "upgraded from 1.5 to 1.6"
