@@ -21,7 +21,6 @@ __metaclass__ = type
 
 import http.client
 import json
-import os
 import random
 import socket
 import ssl
