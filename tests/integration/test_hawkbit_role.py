@@ -151,7 +151,7 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     broken = fleet.action("broken", actions["broken"])
     assert broken["status"] == "ERROR" and broken["closed"]
     details = broken["feedback"][-1]["details"]
-    assert details[0] == "failed step: Install the chunk through its command" and "flash error 42" in details
+    assert details[0] == "failed step: Install every chunk through its command" and "flash error 42" in details
 
     # Second run: only what the server asks for again - config data after a finished action (the DDI rule).
     del fleet.hosts["reject"]  # its action was handed back to RUNNING: the device is asked to install again

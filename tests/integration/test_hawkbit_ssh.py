@@ -223,8 +223,8 @@ def test_full_cycle_over_ssh_matches_the_in_process_path(device, sim, tmp_path):
     assert fetched["gw1"]["artifacts"][0]["resumed_from"] == CUT_AFTER
     assert comparable(fetched["gw1"]) == comparable(fetched["local1"])
     become = fleet.become_log.read_text().splitlines()
-    assert len(become) == 4  # install command and verify command, on each of the two hosts; nothing else
-    assert all("AnsiballZ_command.py" in line for line in become) and sum(python in line for line in become) == 2
+    assert len(become) == 4  # install and verify (hawkbit_install), on each of the two hosts; nothing else
+    assert all("AnsiballZ_hawkbit_install.py" in line for line in become) and sum(python in line for line in become) == 2
     reports = run.results(ROLE + "Report success")
 
     def report(host):
