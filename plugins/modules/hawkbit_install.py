@@ -84,7 +84,6 @@ attributes:
 notes:
   - With C(become), the commands run as the become user and the module runs on the device even for a local target.
 seealso:
-  - role: fleetops.upgrade.hawkbit_target
   - module: fleetops.upgrade.hawkbit_artifact
   - module: fleetops.upgrade.hawkbit_feedback
 author:

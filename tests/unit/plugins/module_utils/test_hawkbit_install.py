@@ -12,8 +12,8 @@ CHUNKS = [{"part": "os", "name": "firmware", "version": "2.0"}, {"part": "app", 
 
 
 def params(**values):
-    spec = dict(INSTALL_SPEC)
-    validated = ArgumentSpecValidator(spec.pop("argument_spec"), **spec).validate(values)
+    extra = {key: value for key, value in INSTALL_SPEC.items() if key != "argument_spec"}
+    validated = ArgumentSpecValidator(INSTALL_SPEC["argument_spec"], **extra).validate(values)
     assert not validated.error_messages, validated.error_messages
     return validated.validated_parameters
 
