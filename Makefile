@@ -10,7 +10,7 @@ export ANSIBLE_HOST_KEY_CHECKING := false
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv collection unit integration compat molecule sanity lint bench bench-npm bench-hawkbit bench-fleet clean
+.PHONY: demo test venv collection unit integration compat molecule sanity lint bench bench-npm bench-hawkbit bench-fleet bench-floor clean
 
 $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ bench-hawkbit: venv collection
 # DEVICES=1000 FORKS=... SECONDS=5 make bench-fleet
 bench-fleet: venv collection
 	$(BIN)/python bench/fleet.py --devices $(or $(DEVICES),500) $(if $(FORKS),--forks $(FORKS)) --seconds $(or $(SECONDS),5)
+
+# the device work without Ansible's per-host tasks, against one debug task per host
+bench-floor: venv collection
+	$(BIN)/python bench/work_floor.py --devices $(or $(DEVICES),500) --seconds $(or $(SECONDS),5)
 
 clean:
 	rm -rf .build tests/output $(VENV) $(COMPAT)
