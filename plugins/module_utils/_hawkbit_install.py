@@ -25,11 +25,11 @@ INSTALL_SPEC = dict(
         stage=dict(type="str", default="install", choices=["install", "start", "verify", "finish"]),
         action_id=dict(type="int", required=True),
         dest=dict(type="path", required=True),
-        chunks=dict(type="list", elements="dict", default=[]),
+        chunks=dict(type="list", elements="dict"),
         paths=dict(type="dict", default={}),
         commands=dict(type="dict", default={}),
         reboot_exit_code=dict(type="int", default=100),
-        verify_command=dict(type="str", default=""),
+        verify_command=dict(type="str"),
         installed_before=dict(type="str", default="none"),
     ),
     required_if=[("stage", "install", ("chunks",)), ("stage", "verify", ("verify_command",))],
@@ -82,6 +82,8 @@ class HawkbitInstall(TaskRun):
     def planned(self):
         """(chunk, argv) per chunk, refused before anything runs when a chunk has no command or a bad one."""
         params, plan, missing = self.params, [], []
+        if not params["chunks"]:
+            raise FleetopsError("action %d has no chunks to install" % params["action_id"])
         for chunk in params["chunks"]:
             template = command_for(params["commands"], chunk)
             if not template:
@@ -154,6 +156,8 @@ class HawkbitInstall(TaskRun):
             argv = shlex.split(self.params["verify_command"])
         except ValueError as exc:
             raise FleetopsError("the verify command cannot be split into arguments (%s)" % exc)
+        if not argv:
+            raise FleetopsError("the verify command is empty")
         if self.check_mode:
             return {"changed": False, "msg": "would run the verify command"}
         with self.step("verify", "verified the installation"):

@@ -41,7 +41,6 @@ options:
     description: The deployment's chunks (C(deployment.chunks) of M(fleetops.upgrade.hawkbit_poll)); required with O(stage=install).
     type: list
     elements: dict
-    default: []
   paths:
     description: The downloaded files per part (C(paths) of M(fleetops.upgrade.hawkbit_artifact)).
     type: dict
@@ -60,7 +59,6 @@ options:
   verify_command:
     description: The command run by O(stage=verify); required there.
     type: str
-    default: ""
   installed_before:
     description: The id of the action installed before this one (V(none) if there was none), for RV(components).
     type: str

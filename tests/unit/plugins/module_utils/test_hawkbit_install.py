@@ -108,3 +108,14 @@ def test_start_writes_the_marker_only(tmp_path):
     assert result["changed"] and (tmp_path / ".installing-9").read_text() == "9\n"
     checked = execute(HawkbitInstall, params(stage="start", action_id=10, dest=str(tmp_path)), check_mode=True)
     assert checked["changed"] and not (tmp_path / ".installing-10").exists()
+
+
+def test_a_stage_without_what_it_needs_is_refused_before_anything_runs(tmp_path):
+    spec = {key: value for key, value in INSTALL_SPEC.items() if key != "argument_spec"}
+    validator = ArgumentSpecValidator(INSTALL_SPEC["argument_spec"], **spec)
+    assert "chunks" in " ".join(validator.validate({"action_id": 7, "dest": str(tmp_path)}).error_messages)
+    assert "verify_command" in " ".join(validator.validate({"stage": "verify", "action_id": 7, "dest": str(tmp_path)}).error_messages)
+    empty = install(tmp_path, {"*": "true"}, chunks=[])
+    assert empty["failed"] and "no chunks" in empty["msg"] and not (tmp_path / ".installing-7").exists()
+    blank = execute(HawkbitInstall, params(stage="verify", action_id=7, dest=str(tmp_path), verify_command="  "))
+    assert blank["failed"] and blank["msg"] == "the verify command is empty" and "exception" not in blank
