@@ -6,7 +6,6 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import DEVICE_CLASSES, check
@@ -29,9 +28,6 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            return dict(result, failed=True, msg="; ".join(validated.error_messages))
-        params = validated.validated_parameters
+        params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
         record = check(params["device_class"], params["survey"], params["wanted"], params["device"])
         return dict(result, changed=False, **record)

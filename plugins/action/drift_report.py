@@ -9,7 +9,6 @@ __metaclass__ = type
 import json
 import os
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job
@@ -36,10 +35,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validated.error_messages:
-            return dict(result, failed=True, msg="; ".join(validated.error_messages))
-        params = validated.validated_parameters
+        params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
         document = report(params["hosts"], self.records(params["hosts"], task_vars), limit=task_vars.get("ansible_limit"),
                           awx=awx_job(task_vars))
         result.update(changed=False, in_sync=document["in_sync"], summary=document["summary"], msg=summary_line(document),
