@@ -43,16 +43,6 @@ def run(task, params, check_mode=False, sleep=None):
         instance.close()
 
 
-@pytest.fixture
-def ddi():
-    simulator = HawkbitSimulator()
-    simulator.config.update(dos_reads_per_second=None, dos_writes_per_second=None)
-    simulator.create_device("dev1", {"token": "tok1"})
-    server = start(simulator, handler=HawkbitHandler)
-    yield simulator, server.url
-    server.stop()
-
-
 def deploy(simulator, **config):
     config.setdefault("chunks", [{"part": "os", "version": "2.0", "artifacts": [{"filename": "fw.bin", "content": DATA}]}])
     return str(simulator.create_deployment("dev1", config).id)
@@ -64,8 +54,8 @@ def downloads(simulator):
 
 # ----------------------------------------------------------------- 429 / 5xx on downloads
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
-def test_download_waits_out_a_busy_server_with_retry_after(ddi, tmp_path, status):
-    simulator, url = ddi
+def test_download_waits_out_a_busy_server_with_retry_after(target, tmp_path, status):
+    simulator, url = target[:2]
     action = deploy(simulator)
     simulator.faults.append({"path_contains": "/artifacts/fw.bin", "status": status, "count": 2, "retry_after": 2})
     pauses = []
@@ -75,8 +65,8 @@ def test_download_waits_out_a_busy_server_with_retry_after(ddi, tmp_path, status
     assert [e["status"] for e in downloads(simulator)] == [status, status, 200]
 
 
-def test_retry_after_is_bounded(ddi, tmp_path):
-    simulator, url = ddi
+def test_retry_after_is_bounded(target, tmp_path):
+    simulator, url = target[:2]
     action = deploy(simulator)
     simulator.faults.append({"path_contains": "/artifacts/fw.bin", "status": 429, "count": 1, "retry_after": 86400})
     pauses = []
@@ -84,8 +74,8 @@ def test_retry_after_is_bounded(ddi, tmp_path):
     assert len(pauses) == 1 and MAX_RETRY_AFTER <= pauses[0] <= MAX_RETRY_AFTER + 0.01
 
 
-def test_cut_then_busy_resumes_with_range_and_goes_on(ddi, tmp_path):
-    simulator, url = ddi
+def test_cut_then_busy_resumes_with_range_and_goes_on(target, tmp_path):
+    simulator, url = target[:2]
     action = deploy(simulator, chunks=[{"part": "os", "version": "2.0",
                                         "artifacts": [{"filename": "fw.bin", "content": DATA, "cut_after": 100000}]}])
     simulator.faults.append({"path_contains": "/artifacts/fw.bin", "status": 503, "count": 1, "retry_after": 1})
@@ -96,8 +86,8 @@ def test_cut_then_busy_resumes_with_range_and_goes_on(ddi, tmp_path):
     assert [(e["status"], e.get("range")) for e in downloads(simulator)] == [(503, None), (200, None), (206, "bytes=100000-")]
 
 
-def test_busy_to_the_end_fails_without_closing_anything(ddi, tmp_path):
-    simulator, url = ddi
+def test_busy_to_the_end_fails_without_closing_anything(target, tmp_path):
+    simulator, url = target[:2]
     action = deploy(simulator)
     simulator.faults.append({"path_contains": "/artifacts/fw.bin", "status": 429, "count": 50})
     params = options_for(ARTIFACT_SPEC, url, action_id=action, dest=str(tmp_path), retries=2)
@@ -202,8 +192,8 @@ def test_tls_failure_is_clear_not_retried_and_leaves_no_part(self_issued, tmp_pa
 
 
 # ----------------------------------------------------------------- downloaded closes a download-only action
-def test_downloaded_on_a_download_only_action_says_it_closed_it(ddi):
-    simulator, url = ddi
+def test_downloaded_on_a_download_only_action_says_it_closed_it(target):
+    simulator, url = target[:2]
     only = deploy(simulator, download_only=True)
     options = dict(action_id=only, execution="downloaded")
     predicted = run(HawkbitFeedback, options_for(FEEDBACK_SPEC, url, **options), check_mode=True)
@@ -213,8 +203,8 @@ def test_downloaded_on_a_download_only_action_says_it_closed_it(ddi):
     assert simulator.devices["dev1"].actions[int(only)].closed
 
 
-def test_downloaded_while_the_window_is_closed_leaves_the_action_open(ddi):
-    simulator, url = ddi
+def test_downloaded_while_the_window_is_closed_leaves_the_action_open(target):
+    simulator, url = target[:2]
     action = deploy(simulator, maintenance_window="unavailable")
     options = dict(action_id=action, execution="downloaded")
     assert run(HawkbitFeedback, options_for(FEEDBACK_SPEC, url, **options), check_mode=True)["action_closed"] is False

@@ -1,32 +1,18 @@
-"""The fleet report contract (/work/notes/report-contract.md): hawkbit_poll and a closing hawkbit_feedback say
+"""The fleet report contract (docs/fleet.md): hawkbit_poll and a closing hawkbit_feedback say
 what the device ran before and runs after, as the server records it."""
-
-import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
-from tests.simulators._base import start
-from tests.simulators.hawkbit import HawkbitHandler, HawkbitSimulator
 from tests.unit.plugins.module_utils.test_hawkbit_hardening import options_for
-
-
-@pytest.fixture
-def ddi():
-    simulator = HawkbitSimulator()
-    simulator.config.update(dos_reads_per_second=None, dos_writes_per_second=None)
-    simulator.create_device("dev1", {"token": "tok1"})
-    server = start(simulator, handler=HawkbitHandler)
-    yield simulator, server.url
-    server.stop()
 
 
 def chunks(version):
     return [{"part": "os", "name": "firmware", "version": version, "artifacts": [{"filename": "fw.bin", "size": 10}]}]
 
 
-def test_poll_and_closing_feedback_carry_the_versions(ddi):
-    simulator, url = ddi
+def test_poll_and_closing_feedback_carry_the_versions(target):
+    simulator, url = target[:2]
     first = str(simulator.create_deployment("dev1", {"chunks": chunks("1.0")}).id)
     polled = execute(HawkbitPoll, options_for(POLL_SPEC, url))
     assert (polled["component"], polled["previous_version"], polled["version"]) == ("distribution set", None, "firmware 1.0")
