@@ -6,13 +6,11 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-import os
-
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import append_record, make_record, now, spool_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
 
 ROLLOUT_GROUP = "fleetops_rollout"
 
@@ -36,9 +34,7 @@ class ActionModule(ActionBase):
         record = make_record(device_class, results, self._play_context.check_mode)
         record["finished"] = now(timespec="milliseconds")
         phase = task_vars.get("fleetops_phase") or "rollout"
-        spool = spool_dir(C.DEFAULT_LOCAL_TMP)
-        if os.path.isdir(spool):
-            append_record(spool, task_vars.get("inventory_hostname"), phase, record)
+        store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record)
         result.update(changed=False, record=record, msg="%s: %s" % (record["status"], record.get("msg", "")))
         if phase == "preflight" and record["status"] == "upgraded":
             result["add_group"] = ROLLOUT_GROUP

@@ -30,7 +30,49 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._task import exec
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 
 
-class InProcessAction(ActionBase):
+def validation_message(module, errors):
+    """The message AnsibleModule fails with for the same arguments: the first error only."""
+    if isinstance(errors[0], UnsupportedError):
+        return "Unsupported parameters for (%s) module: %s" % (module, errors.msg)
+    return errors.msg
+
+
+def run_in_process(module, spec, task, args, check_mode=False, diff=False, environment=None):
+    """Validate ``args`` like AnsibleModule does, run ``task`` (a TaskRun class), hide no_log values."""
+    spec = dict(spec)
+    validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    validated = validator.validate(args)
+    no_log_values = validated._no_log_values
+    if validated.error_messages:
+        result = {"failed": True, "msg": validation_message(module, validated.errors)}
+    else:
+        params = validated.validated_parameters
+        no_log_values.update(params_url_secrets(params))
+        result = execute(task, params, check_mode=check_mode, diff=diff, module=module, environment=environment)
+        result["invocation"] = {"module_args": params}
+    warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
+    if warnings:
+        result.setdefault("warnings", []).extend(warnings)
+    return remove_values(result, no_log_values)
+
+
+class ControllerAction(ActionBase):
+    """An action that runs module task logic in its worker when the task executes on the controller."""
+
+    def runs_on_controller(self):
+        return (self._connection.transport in LOCAL_TRANSPORTS
+                and not self._task.async_val
+                and not self._play_context.become
+                and os.environ.get("FLEETOPS_IN_PROCESS", "1").lower() not in ("0", "false", "no"))
+
+    def task_proxy_environment(self):
+        """The proxy variables of the task's ``environment:`` (a module gets them as its process environment)."""
+        environment = {}
+        self._compute_environment_string(environment)
+        return {name: value for name, value in environment.items() if name.lower() in PROXY_VARIABLES}
+
+
+class InProcessAction(ControllerAction):
     """Subclasses set MODULE (FQCN), SPEC (argument_spec and friends) and TASK (the TaskRun class)."""
 
     MODULE = None
@@ -45,13 +87,10 @@ class InProcessAction(ActionBase):
         del tmp
         if not self.runs_on_controller():
             return merge_hash(result, self._run_module(task_vars))
-        return merge_hash(result, self.run_in_process(self._task.args))
-
-    def runs_on_controller(self):
-        return (self._connection.transport in LOCAL_TRANSPORTS
-                and not self._task.async_val
-                and not self._play_context.become
-                and os.environ.get("FLEETOPS_IN_PROCESS", "1").lower() not in ("0", "false", "no"))
+        return merge_hash(result, run_in_process(self.MODULE, self.SPEC, type(self).TASK, self._task.args,
+                                                 check_mode=bool(self._play_context.check_mode),
+                                                 diff=bool(self._play_context.diff),
+                                                 environment=self.task_proxy_environment()))
 
     def _run_module(self, task_vars):
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
@@ -60,35 +99,3 @@ class InProcessAction(ActionBase):
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
-
-    def task_proxy_environment(self):
-        """The proxy variables of the task's ``environment:`` (a module gets them as its process environment)."""
-        environment = {}
-        self._compute_environment_string(environment)
-        return {name: value for name, value in environment.items() if name.lower() in PROXY_VARIABLES}
-
-    def validation_message(self, errors):
-        """The message AnsibleModule fails with for the same arguments: the first error only."""
-        if isinstance(errors[0], UnsupportedError):
-            return "Unsupported parameters for (%s) module: %s" % (self.MODULE, errors.msg)
-        return errors.msg
-
-    def run_in_process(self, args):
-        """Validate like AnsibleModule does, run the task function, hide no_log values."""
-        spec = dict(self.SPEC)
-        validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
-        validated = validator.validate(args)
-        no_log_values = validated._no_log_values
-        if validated.error_messages:
-            result = {"failed": True, "msg": self.validation_message(validated.errors)}
-        else:
-            params = validated.validated_parameters
-            no_log_values.update(params_url_secrets(params))
-            result = execute(type(self).TASK, params, check_mode=bool(self._play_context.check_mode),
-                             diff=bool(self._play_context.diff), module=self.MODULE,
-                             environment=self.task_proxy_environment())
-            result["invocation"] = {"module_args": params}
-        warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
-        if warnings:
-            result.setdefault("warnings", []).extend(warnings)
-        return remove_values(result, no_log_values)

@@ -141,6 +141,15 @@ def append_record(path, host, phase, record):
         _append(os.path.join(path, "outcomes"), record["status"] + "\n")
 
 
+def store_record(local_tmp, host, phase, record):
+    """Append ``record`` to the run's spool when a fleet run is under way; True if it was stored."""
+    spool = spool_dir(local_tmp)
+    if not os.path.isdir(spool):
+        return False
+    append_record(spool, host, phase, record)
+    return True
+
+
 def read_settings(path):
     with open(os.path.join(path, "settings.json")) as handle:
         return json.load(handle)
@@ -232,6 +241,29 @@ def make_record(device_class, results, check_mode):
     record["status"] = "upgraded" if changed else "unchanged"
     record["msg"] = "; ".join(filter(None, map(_message, ran)))
     return record
+
+
+def device_outcome(device_class, ran, check_mode):
+    """The result of a device role's ``fleet_device`` task from its ``[(step, module result)]``.
+
+    ``record`` is the device's report record; the task fails (or is unreachable) with the record's message when
+    a step did, and carries each step's result under ``steps`` and their diffs under ``diff``.
+    """
+    record = make_record(device_class, [result for _step, result in ran], check_mode)
+    record["finished"] = now(timespec="milliseconds")
+    outcome = {"changed": any(result.get("changed") for _step, result in ran), "record": record, "steps": dict(ran),
+               "msg": "%s: %s" % (record["status"], record.get("msg") or "nothing to do")}
+    diffs = []
+    for _step, result in ran:
+        diff = result.get("diff")
+        diffs.extend(diff if isinstance(diff, list) else [diff] if diff else [])
+    if diffs:
+        outcome["diff"] = diffs
+    if record["status"] in ("failed", "unreachable"):
+        outcome.update(failed=True, msg=record["msg"], device_state=record["device_state"])
+        if record["status"] == "unreachable":
+            outcome["unreachable"] = True
+    return outcome
 
 
 # ------------------------------------------------------------------------------------------ report

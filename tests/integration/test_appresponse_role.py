@@ -41,13 +41,14 @@ def image_server(tmp_path_factory):
     server.server_close()
 
 
-def role_result(run, task, host):
-    """The host's result of that role task in the last play that ran it (the rollout, after the pre-flight)."""
+def step_result(run, step, host):
+    """The host's result of that step of the role's task in the last play that ran it (the rollout, after the pre-flight)."""
     for play in reversed(run.data["plays"]):
         for entry in play["tasks"]:
-            if entry["task"]["name"].endswith(" : " + task) and host in entry["hosts"]:
-                return entry["hosts"][host]
-    raise AssertionError("no role task %r for %s" % (task, host))
+            if entry["task"]["name"].endswith(" : Upgrade the AppResponse appliance and record the result for the fleet report") \
+                    and host in entry["hosts"]:
+                return entry["hosts"][host]["steps"][step]
+    raise AssertionError("no appresponse role task for %s" % host)
 
 
 def mutations(sim, device):
@@ -120,9 +121,10 @@ def test_role_check_mode_sends_no_mutating_request(npm_process, image_server, tm
         assert mutations(npm_process, names[host]) == []
         assert npm_process.device(names[host])["sw_version"] == "11.2.0 #13859"
         assert npm_process.device(names[host])["refresh_tokens_issued"] == 0
-    assert "would upload" in role_result(run, "Put the image on the appliance", "a1")["msg"]
-    assert role_result(run, "Put the image on the appliance", "a2")["changed"] is False
-    assert role_result(run, "Install the update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
+    assert "would upload" in step_result(run, "image", "a1")["msg"]
+    assert step_result(run, "image", "a2")["changed"] is False
+    assert step_result(run, "delete", "a2") == {"skipped": True, "changed": False, "skip_reason": "disabled"}
+    assert step_result(run, "update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
     assert any(line.startswith("a1 [appresponse] would upgrade: ") and line.endswith("software %s" % TARGET) for line in lines)
 

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible import constants as C
+from ansible.errors import AnsibleConnectionFailure
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import ControllerAction, run_in_process
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
+    COLLECTION, DEVICE_CLASSES, MODULES, StepsError, run_device)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
+
+ROLLOUT_GROUP = "fleetops_rollout"
+ARGUMENT_SPEC = dict(
+    device_class=dict(type="str", required=True, choices=list(DEVICE_CLASSES)),
+    common=dict(type="dict", default={}),
+    steps=dict(type="dict", required=True),
+)
+
+
+class ActionModule(ControllerAction):
+    """A device role's one task: its module calls (in this worker on the controller, as modules elsewhere) and its record."""
+
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        validation, args = self.validate_argument_spec(ARGUMENT_SPEC)
+        del validation
+        try:
+            ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars))
+        except StepsError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        phase = task_vars.get("fleetops_phase") or "rollout"
+        outcome = device_outcome(args["device_class"], ran, bool(self._play_context.check_mode))
+        store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"])
+        if phase == "preflight" and outcome["record"]["status"] == "upgraded":
+            outcome.update(add_group=ROLLOUT_GROUP, parent_groups=["all"])
+        result.update(outcome)
+        return result
+
+    def step_runner(self, task_vars):
+        if self.runs_on_controller():
+            check_mode, diff = bool(self._play_context.check_mode), bool(self._play_context.diff)
+            environment = self.task_proxy_environment()
+
+            def run_step(module, args):
+                spec, task = MODULES[module]
+                return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args,
+                                      check_mode=check_mode, diff=diff, environment=environment)
+            return run_step
+
+        def run_module(module, args):
+            try:
+                return self._execute_module(module_name="%s.%s" % (COLLECTION, module), module_args=args,
+                                            task_vars=task_vars)
+            except AnsibleConnectionFailure as exc:
+                return {"unreachable": True, "changed": False, "msg": to_text(exc), "device_state": "not reached"}
+        return run_module

@@ -1,0 +1,96 @@
+"""Which module calls a device role's fleet_device task makes, with which arguments, and what it reports."""
+
+import pytest
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import StepsError, run_device
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+
+ENCEDO_COMMON = {"url": "https://hem1", "passphrase": "secret", "force": False}
+
+
+class Recorder:
+    """A step runner that records the calls and answers from a script (default: unchanged)."""
+
+    def __init__(self, **answers):
+        self.answers = answers
+        self.calls = []
+
+    def __call__(self, module, args):
+        self.calls.append((module, args))
+        key = args.get("component") or args.get("state") or module
+        return dict(self.answers.get(key, {"changed": False, "msg": "already there"}))
+
+
+def test_encedo_runs_firmware_then_ui_with_the_common_arguments():
+    runner = Recorder(firmware={"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0"})
+    ran = run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
+                                               "ui": {"src": "ui.tar", "uis": "abc"}}, runner)
+    assert [name for name, _ in ran] == ["firmware", "ui"]
+    assert runner.calls == [
+        ("encedo_upgrade", dict(ENCEDO_COMMON, src="fw.bin", version="1.3.0", component="firmware")),
+        ("encedo_upgrade", dict(ENCEDO_COMMON, src="ui.tar", uis="abc", component="ui")),
+    ]
+
+
+def test_a_step_without_its_target_is_skipped_and_makes_no_call():
+    runner = Recorder()
+    ran = run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "", "version": ""}, "ui": {"src": "ui.tar", "uis": "abc"}},
+                     runner)
+    assert ran[0] == ("firmware", {"skipped": True, "changed": False, "skip_reason": "no version given"})
+    assert [call[1]["component"] for call in runner.calls] == ["ui"]
+
+
+def test_a_failed_step_skips_the_steps_after_it():
+    runner = Recorder(firmware={"failed": True, "msg": "image check failed", "device_state": "running 1.2.2"})
+    ran = dict(run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
+                                                    "ui": {"src": "ui.tar", "uis": "abc"}}, runner))
+    assert ran["ui"]["skip_reason"] == "firmware failed"
+    assert len(runner.calls) == 1
+
+
+@pytest.mark.parametrize("enabled, calls", [(False, 2), ("false", 2), (True, 3), ("yes", 3)])
+def test_appresponse_deletes_the_image_only_when_enabled(enabled, calls):
+    runner = Recorder()
+    run_device("appresponse", {"url": "https://a1", "version": "11.3"},
+               {"image": {"src": "img.tar"}, "update": {}, "delete": {"enabled": enabled}}, runner)
+    assert len(runner.calls) == calls
+    if calls == 3:
+        assert runner.calls[2] == ("npm_image", {"url": "https://a1", "version": "11.3", "state": "absent"})
+
+
+def test_an_unreachable_image_step_skips_update_and_delete():
+    runner = Recorder(npm_image={"unreachable": True, "msg": "ssh: connect refused"})
+    ran = dict(run_device("appresponse", {"version": "11.3"}, {"image": {}, "update": {}, "delete": {"enabled": True}}, runner))
+    assert (ran["update"]["skip_reason"], ran["delete"]["skip_reason"]) == ("image failed", "image failed")
+
+
+@pytest.mark.parametrize("device_class, steps, message", [
+    ("hawkbit", {}, "fleet_device handles the classes encedo, appresponse, magewell, not 'hawkbit'"),
+    ("magewell", {"upgrade": {}, "reboot": {}}, "magewell devices have the steps upgrade; unknown: reboot"),
+])
+def test_steps_that_cannot_work_are_refused_before_any_call(device_class, steps, message):
+    runner = Recorder()
+    with pytest.raises(StepsError, match=message):
+        run_device(device_class, {}, steps, runner)
+    assert runner.calls == []
+
+
+def test_outcome_of_an_upgrade_carries_the_record_and_the_diffs():
+    ran = [("firmware", {"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0",
+                         "diff": {"before": "1.2.2\n", "after": "1.3.0\n"}, "durations": {"upload": 1.5}}),
+           ("ui", {"skipped": True, "changed": False, "skip_reason": "no uis given"})]
+    outcome = device_outcome("encedo", ran, check_mode=False)
+    assert outcome["changed"] is True and "failed" not in outcome
+    assert outcome["record"]["status"] == "upgraded"
+    assert outcome["record"]["components"] == [{"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}]
+    assert outcome["diff"] == [{"before": "1.2.2\n", "after": "1.3.0\n"}]
+    assert outcome["steps"]["ui"]["skip_reason"] == "no uis given"
+
+
+@pytest.mark.parametrize("failure, status", [({"failed": True}, "failed"), ({"unreachable": True}, "unreachable")])
+def test_outcome_of_a_failed_step_fails_with_its_message_and_device_state(failure, status):
+    ran = [("upgrade", dict(failure, msg="upgrade of MW1 failed", device_state="firmware 1.0 still running"))]
+    outcome = device_outcome("magewell", ran, check_mode=False)
+    assert outcome["failed"] is True and outcome.get("unreachable", False) is (status == "unreachable")
+    assert (outcome["msg"], outcome["device_state"]) == ("upgrade of MW1 failed", "firmware 1.0 still running")
+    assert outcome["record"]["status"] == status
