@@ -20,6 +20,16 @@ def fleet_budget_open(spool):
         raise AnsibleFilterError("fleet_budget_open: cannot read the fleet run's state in %s: %s" % (spool, exc)) from None
 
 
+def fleet_batch_part(host, batch, controller_hosts):
+    """How ``host`` takes part in its rollout batch (``ansible_play_batch``): ``leader`` runs the batch's devices that
+    the controller reaches (``controller_hosts``) in one task, ``follower`` is one of them, ``role`` runs its role."""
+    controller = set(controller_hosts or ())
+    if host not in controller:
+        return "role"
+    leader = next((member for member in batch or () if member in controller), host)
+    return "leader" if host == leader else "follower"
+
+
 _REQUIRED = object()
 
 
@@ -36,4 +46,4 @@ def fleet_role(device_class, default=_REQUIRED):
 
 class FilterModule:
     def filters(self):
-        return {"fleet_budget_open": fleet_budget_open, "fleet_role": fleet_role}
+        return {"fleet_batch_part": fleet_batch_part, "fleet_budget_open": fleet_budget_open, "fleet_role": fleet_role}

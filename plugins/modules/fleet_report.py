@@ -66,6 +66,15 @@ exit_reasons:
   description: Host to reason for every host the run must fail (failed, unreachable, refused).
   returned: success
   type: dict
+outcomes:
+  description:
+    - C(status) and C(msg) per host the last play of C(fleetops.upgrade.upgrade) gives a result of its own - every
+      host that must fail, and the devices upgraded by the controller path (M(fleetops.upgrade.fleet_batch)), which
+      ran no task of their own - so that the recap, the exit code and AWX's host status tell the truth.
+  returned: success
+  type: dict
+  sample: {"hem01": {"status": "upgraded", "msg": "firmware upgraded from 1.2.2 to 1.3.0"},
+           "hem02": {"status": "failed", "msg": "image check failed"}}
 files:
   description: Paths of the files written, by kind (C(json), C(html), C(junit)).
   returned: success

@@ -30,6 +30,11 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._task import exec
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
 
 
+def in_process_enabled():
+    """False when ``FLEETOPS_IN_PROCESS=0`` switches the in-process path off (the module path everywhere)."""
+    return os.environ.get("FLEETOPS_IN_PROCESS", "1").lower() not in ("0", "false", "no")
+
+
 def validation_message(module, errors):
     """The message AnsibleModule fails with for the same arguments: the first error only."""
     if isinstance(errors[0], UnsupportedError):
@@ -63,7 +68,7 @@ class ControllerAction(ActionBase):
         return (self._connection.transport in LOCAL_TRANSPORTS
                 and not self._task.async_val
                 and not self._play_context.become
-                and os.environ.get("FLEETOPS_IN_PROCESS", "1").lower() not in ("0", "false", "no"))
+                and in_process_enabled())
 
     def task_proxy_environment(self):
         """The proxy variables of the task's ``environment:`` (a module gets them as its process environment)."""

@@ -9,8 +9,9 @@ The run keeps its state in a spool directory inside the controller's per-run tem
 removed when it exits), so every worker of one run, and only of that run, sees it:
 
 - ``settings.json``: the validated rollout settings (written once by ``fleet_plan``);
+- ``controller.json``: the hosts the controller path surveys and upgrades in threads (``fleet_preflight``);
 - ``records.jsonl``: one line per device and phase (``preflight`` or ``rollout``) written by
-  ``fleet_record``, the one place that turns a role's module results into a report record;
+  ``fleet_device``, ``fleet_record`` or the controller path, all through ``make_record``;
 - ``outcomes``: one short line per device finished in the rollout, all the error budget reads.
 
 Lines are appended with a single ``write()`` on an ``O_APPEND`` descriptor, so concurrent workers
@@ -150,6 +151,16 @@ def store_record(local_tmp, host, phase, record):
     return True
 
 
+def write_controller_hosts(path, hosts):
+    """The hosts the controller path (``fleet_preflight``, ``fleet_batch``) takes in this run."""
+    write_atomic(os.path.join(path, "controller.json"), json.dumps(sorted(hosts)))
+
+
+def read_controller_hosts(path):
+    with open(os.path.join(path, "controller.json")) as handle:
+        return json.load(handle)
+
+
 def read_settings(path):
     with open(os.path.join(path, "settings.json")) as handle:
         return json.load(handle)
@@ -175,6 +186,12 @@ def read_records(path):
     except FileNotFoundError:
         pass
     return records
+
+
+def rollout_batch(path, host):
+    """The hosts of ``host``'s rollout batch: Ansible's ``serial`` over the devices the pre-flight found needing work."""
+    pending = sorted(h for h, r in read_records(path)["preflight"].items() if r["status"] == "upgraded")
+    return next((batch for batch in batches(pending, read_settings(path)["serial"]) if host in batch), [host])
 
 
 def budget_open(path):
@@ -360,6 +377,14 @@ def _order(entry):
 def exit_reasons(report):
     """{host: message} for every host the report play must fail so the run's exit code tells the truth."""
     return {e["host"]: "%s: %s" % (e["status"], e.get("msg", "")) for e in report["hosts"] if e["status"] in FAILING_STATUSES}
+
+
+def host_outcomes(report, controller_hosts):
+    """``{host: {status, msg}}`` for the hosts the last play gives a result: every host that must fail, and the devices
+    of the controller path (which ran no task of their own), so the recap and AWX's host status tell the truth."""
+    controller = set(controller_hosts)
+    return {e["host"]: {"status": e["status"], "msg": e.get("msg") or ""} for e in report["hosts"]
+            if e["status"] in FAILING_STATUSES or e["host"] in controller}
 
 
 def _versions(components, key):

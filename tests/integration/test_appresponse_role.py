@@ -12,6 +12,11 @@ from tests.conftest import ROOT, SimProcess, run_playbook, unique
 from tests.simulators.appresponse import write_image
 
 PLAYBOOK = ROOT + "/playbooks/upgrade.yml"
+ROLE_PLAYBOOK = """
+- hosts: all
+  gather_facts: false
+  roles: [fleetops.upgrade.appresponse]
+"""
 PASSWORD = "R0le-pass-Word"
 TARGET = "11.6.0 #23947"
 QUICK = dict(users={"admin": PASSWORD}, validation_time=0.1, init_time=0.1, reboot_time=0.5)
@@ -42,7 +47,7 @@ def image_server(tmp_path_factory):
 
 
 def step_result(run, step, host):
-    """The host's result of that step of the role's task in the last play that ran it (the rollout, after the pre-flight)."""
+    """The host's result of that step of the role's task."""
     for play in reversed(run.data["plays"]):
         for entry in play["tasks"]:
             if entry["task"]["name"].endswith(" : Upgrade the AppResponse appliance and record the result for the fleet report") \
@@ -115,17 +120,18 @@ def test_role_check_mode_sends_no_mutating_request(npm_process, image_server, tm
     with open(image_server[0], "rb") as handle:
         uploaded_before = {"version": TARGET, "checksum": hashlib.sha256(handle.read()).hexdigest()}
     names, inventory = fleet(npm_process, image_server, {"a1": ({}, {}), "a2": ({"images": [uploaded_before]}, {})})
-    run = run_playbook(PLAYBOOK, inventory, check=True, diff=True, tmp_path=tmp_path)
-    assert run.rc == 0, run.stdout[-3000:]
+    role_run = run_playbook(ROLE_PLAYBOOK, inventory, check=True, diff=True, tmp_path=tmp_path)
+    fleet_run = run_playbook(PLAYBOOK, inventory, check=True, diff=True, tmp_path=tmp_path)
+    assert role_run.rc == 0 and fleet_run.rc == 0, role_run.stdout[-3000:] + fleet_run.stdout[-3000:]
     for host in ("a1", "a2"):
         assert mutations(npm_process, names[host]) == []
         assert npm_process.device(names[host])["sw_version"] == "11.2.0 #13859"
         assert npm_process.device(names[host])["refresh_tokens_issued"] == 0
-    assert "would upload" in step_result(run, "image", "a1")["msg"]
-    assert step_result(run, "image", "a2")["changed"] is False
-    assert step_result(run, "delete", "a2") == {"skipped": True, "changed": False, "skip_reason": "disabled"}
-    assert step_result(run, "update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
-    lines = list(run.results("Show the fleet report").values())[0]["msg"]
+    assert "would upload" in step_result(role_run, "image", "a1")["msg"]
+    assert step_result(role_run, "image", "a2")["changed"] is False
+    assert step_result(role_run, "delete", "a2") == {"skipped": True, "changed": False, "skip_reason": "disabled"}
+    assert step_result(role_run, "update", "a2")["steps"] == ["init with image 1", "start", "wait for the reboot", "verify"]
+    lines = list(fleet_run.results("Show the fleet report").values())[0]["msg"]
     assert any(line.startswith("a1 [appresponse] would upgrade: ") and line.endswith("software %s" % TARGET) for line in lines)
 
 

@@ -25,7 +25,7 @@ def test_encedo_runs_firmware_then_ui_with_the_common_arguments():
     runner = Recorder(firmware={"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0"})
     ran = run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
                                                "ui": {"src": "ui.tar", "uis": "abc"}}, runner)
-    assert [name for name, _ in ran] == ["firmware", "ui"]
+    assert [name for name, _result in ran] == ["firmware", "ui"]
     assert runner.calls == [
         ("encedo_upgrade", dict(ENCEDO_COMMON, src="fw.bin", version="1.3.0", component="firmware")),
         ("encedo_upgrade", dict(ENCEDO_COMMON, src="ui.tar", uis="abc", component="ui")),

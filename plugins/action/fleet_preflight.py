@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible import constants as C
+from ansible import context
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
+    read_settings, spool_dir, store_record, write_controller_hosts)
+
+PLANNER_GROUP = "fleetops_planner"
+
+
+class ActionModule(ActionBase):
+    """Survey, in check mode and in threads, every device of the run that the controller reaches itself."""
+
+    _supports_check_mode = True
+    _VALID_ARGS = frozenset()
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        spool = spool_dir(C.DEFAULT_LOCAL_TMP)
+        try:
+            settings = read_settings(spool)
+        except OSError:
+            result.update(failed=True, msg="no fleet run: fleetops.upgrade.fleet_plan starts it and must run first")
+            return result
+        fleet = ControllerFleet(self._loader, self._templar, task_vars["hostvars"], task_vars.get("omit"))
+        controller, per_host = [], []
+        for host in task_vars.get("ansible_play_hosts_all") or []:
+            device_class = fleet.device_class(host)
+            if device_class in settings["classes"]:
+                (controller if fleet.on_controller(host, device_class) else per_host).append((host, device_class))
+        jobs = [fleet.job(host, device_class, validate=False) for host, device_class in controller]
+        write_controller_hosts(spool, [host for host, _ in controller])
+        outcomes = fleet.run(jobs, check_mode=True, workers=context.CLIARGS.get("forks") or C.DEFAULT_FORKS,
+                             on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "preflight", outcome["record"]))
+        statuses = {host: outcome["record"]["status"] for host, outcome in outcomes.items()}
+        counts = {status: list(statuses.values()).count(status) for status in sorted(set(statuses.values()))}
+        result.update(
+            changed=False, add_group=PLANNER_GROUP, parent_groups=["all"],
+            controller=sorted(statuses), per_host=[host for host, _ in per_host],
+            rollout=sorted(host for host, status in statuses.items() if status == "upgraded"),
+            msg="surveyed %d device(s) from the controller (%s); %d run their role's pre-flight on their own connection"
+                % (len(statuses), ", ".join("%d %s" % (n, s) for s, n in counts.items()) or "none", len(per_host)))
+        return result

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet run's controller path: devices the controller reaches itself, many per task, in threads.
+
+An Encedo, AppResponse or Magewell device whose role task would run on the controller (a local connection, or
+Magewell's ``delegate_to: localhost``) costs the controller one Ansible task per step of the run if it runs its
+role; here one task surveys all such devices of the run (``fleet_preflight``) and one task per batch upgrades
+them (``fleet_batch``), each device in a thread of that task's worker.
+
+The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
+``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
+from the role's files and templated with each host's variables, below them in precedence as Ansible puts role
+defaults. Templating happens in the task's main thread; only the device work runs in threads.
+"""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+import inspect
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.text.converters import to_text
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import LOCAL_TRANSPORTS, in_process_enabled, run_in_process
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import COLLECTION, MODULES, STEPS, run_device
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+
+ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
+DEVICE_TASK = "%s.fleet_device" % COLLECTION
+CONTROLLER_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))
+
+
+class RoleDefinition:
+    """What the role of a device class runs: its defaults, its argument spec and its ``fleet_device`` task."""
+
+    def __init__(self, loader, device_class):
+        role = os.path.join(ROLES_DIR, ROLE_OF_CLASS[device_class])
+        self.device_class = device_class
+        self.defaults = load_trusted(loader, os.path.join(role, "defaults", "main.yml")) or {}
+        self.options = load_trusted(loader, os.path.join(role, "meta", "argument_specs.yml"))["argument_specs"]["main"]["options"]
+        tasks = [t for t in load_trusted(loader, os.path.join(role, "tasks", "main.yml")) if DEVICE_TASK in t]
+        if len(tasks) != 1:
+            raise AnsibleError("the %s role must have exactly one %s task, found %d" % (device_class, DEVICE_TASK, len(tasks)))
+        self.args = tasks[0][DEVICE_TASK]
+        self.delegate_to = tasks[0].get("delegate_to")
+
+
+def load_trusted(loader, path):
+    """A YAML file of this collection, its strings templates as in a role (ansible-core 2.19 asks for trust)."""
+    if "trusted_as_template" in inspect.signature(loader.load_from_file).parameters:
+        return loader.load_from_file(path, trusted_as_template=True)
+    return loader.load_from_file(path)
+
+
+def strip_omit(data, omit):
+    """Drop values templated to ``omit`` (ansible-core 2.19 drops them itself; 2.16 leaves its placeholder)."""
+    if isinstance(data, dict):
+        return {key: strip_omit(value, omit) for key, value in data.items() if not (omit and value == omit)}
+    if isinstance(data, list):
+        return [strip_omit(value, omit) for value in data if not (omit and value == omit)]
+    return data
+
+
+class DeviceJob:
+    """One device of the controller path: its class, templated ``fleet_device`` arguments, or why it has none."""
+
+    def __init__(self, host, device_class, args=None, error=None):
+        self.host = host
+        self.device_class = device_class
+        self.args = args
+        self.error = error
+
+
+class ControllerFleet:
+    """Resolves hosts' role variables (in the calling thread) and runs their devices (in threads)."""
+
+    def __init__(self, loader, templar, hostvars, omit=None):
+        self._loader = loader
+        self._templar = templar
+        self._hostvars = hostvars
+        self._omit = omit if isinstance(omit, str) else None
+        self._roles = {}
+
+    def role(self, device_class):
+        if device_class not in self._roles:
+            self._roles[device_class] = RoleDefinition(self._loader, device_class)
+        return self._roles[device_class]
+
+    def _templar_for(self, variables):
+        return self._templar.copy_with_new_env(available_variables=variables)
+
+    def host_variables(self, host, device_class):
+        variables = dict(self.role(device_class).defaults)
+        variables.update(self._hostvars.raw_get(host))
+        return variables
+
+    def device_class(self, host):
+        """The host's templated ``fleetops_device_class`` (None when unset or not a string)."""
+        raw = self._hostvars.raw_get(host)
+        try:
+            value = self._templar_for(raw).template(raw.get("fleetops_device_class"))
+        except AnsibleError:
+            return None
+        return value if isinstance(value, str) else None
+
+    def on_controller(self, host, device_class):
+        """True when the host's role task would run on the controller, in-process: the controller path can take it."""
+        if device_class not in STEPS or not in_process_enabled():
+            return False
+        variables = self.host_variables(host, device_class)
+        templar = self._templar_for(variables)
+        try:
+            delegate_to = templar.template(self.role(device_class).delegate_to)
+            if delegate_to:
+                return str(delegate_to) in CONTROLLER_NAMES
+            connection = templar.template(variables.get("ansible_connection", "ssh"))
+            become = templar.template(variables.get("ansible_become", False))
+        except AnsibleError:
+            return False
+        return str(connection) in LOCAL_TRANSPORTS and str(become).lower() not in ("true", "yes", "1")
+
+    def job(self, host, device_class, validate=True):
+        """The host's ``fleet_device`` arguments from its role, or the reason they cannot be made."""
+        role = self.role(device_class)
+        variables = self.host_variables(host, device_class)
+        templar = self._templar_for(variables)
+        try:
+            if validate:
+                error = self._invalid_role_variables(templar, variables, role)
+                if error:
+                    return DeviceJob(host, device_class, error=error)
+            args = strip_omit(templar.template(role.args), self._omit)
+        except AnsibleError as exc:
+            return DeviceJob(host, device_class, error="the %s role's variables: %s" % (ROLE_OF_CLASS[device_class], to_text(exc)))
+        return DeviceJob(host, device_class, args=args)
+
+    def _invalid_role_variables(self, templar, variables, role):
+        """Ansible's check of the role's ``main`` argument spec, on the same templated variables."""
+        provided = {name: templar.template(variables[name]) for name in role.options if name in variables}
+        validated = ArgumentSpecValidator(role.options).validate(provided)
+        if validated.error_messages:
+            return "the %s role's variables are not valid: %s" % (ROLE_OF_CLASS[role.device_class], "; ".join(validated.error_messages))
+        return None
+
+    @staticmethod
+    def run(jobs, check_mode, workers, before_start=None, on_done=None):
+        """``{host: fleet_device outcome}`` for ``jobs``, at most ``workers`` at once; never raises.
+
+        ``before_start()`` is asked right before a device starts; False leaves it out (no outcome).
+        ``on_done(host, outcome)`` is called in the device's thread as soon as it has finished.
+        """
+        def run_step(module, args):
+            spec, task = MODULES[module]
+            return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args, check_mode=check_mode)
+
+        def run_one(job):
+            if before_start is not None and not before_start():
+                return job.host, None
+            if job.error:
+                ran = [("arguments", {"failed": True, "msg": job.error, "device_state": "unchanged"})]
+            else:
+                try:
+                    ran = run_device(job.device_class, job.args.get("common"), job.args.get("steps"), run_step)
+                except Exception as exc:  # pylint: disable=broad-except
+                    ran = [("arguments", {"failed": True, "device_state": "unknown",
+                                          "msg": "internal error in fleetops.upgrade's controller path: %s: %s"
+                                                 % (type(exc).__name__, exc)})]
+            outcome = device_outcome(job.device_class, ran, check_mode)
+            if on_done is not None:
+                on_done(job.host, outcome)
+            return job.host, outcome
+
+        if not jobs:
+            return {}
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+            return dict(pool.map(run_one, jobs))

@@ -1,0 +1,116 @@
+"""The controller path reads each host's role like Ansible would: defaults under host variables, templated, checked
+against the role's argument spec; and it takes only hosts whose role task would run on the controller."""
+
+import pytest
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.fleetops.upgrade.plugins.filter.fleet import fleet_batch_part
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, strip_omit
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every string
+    def trust_as_template(value):
+        return value
+
+
+class HostVars:
+    """What ``hostvars.raw_get`` gives: a host's variables as the inventory holds them, untemplated."""
+
+    def __init__(self, hosts):
+        self.hosts = hosts
+
+    def raw_get(self, host):
+        variables = {key: trust_as_template(value) if isinstance(value, str) else value
+                     for key, value in self.hosts[host].items()}
+        variables["inventory_hostname"] = host
+        return variables
+
+
+ENCEDO = {"fleetops_device_class": "encedo", "ansible_connection": "local", "encedo_firmware_version": "1.3.0",
+          "encedo_firmware_image": "/images/fw.bin"}
+
+
+def controller_fleet(**hosts):
+    loader = DataLoader()
+    return ControllerFleet(loader, Templar(loader=loader), HostVars(hosts))
+
+
+def test_the_role_defaults_fill_in_under_the_host_variables():
+    fleet_ = controller_fleet(hem1=dict(ENCEDO, ansible_host="10.0.0.5", encedo_timeout=5, site_firmware="1.3.0",
+                                        encedo_firmware_version="{{ site_firmware }}"))
+    job = fleet_.job("hem1", fleet_.device_class("hem1"))
+    assert job.error is None
+    assert job.args["device_class"] == "encedo"
+    common = job.args["common"]
+    assert (common["url"], common["timeout"], common["wait_timeout"], common["force"]) == ("http://10.0.0.5", 5, 900, False)
+    assert "passphrase" not in common and "token" not in common  # default(omit)
+    assert job.args["steps"]["firmware"] == {"src": "/images/fw.bin", "version": "1.3.0"}
+    assert job.args["steps"]["ui"] == {"src": "", "uis": ""}
+
+
+def test_role_variables_against_the_argument_spec():
+    fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_wait_timeout="soon"))
+    job = fleet_.job("hem1", "encedo")
+    assert job.args is None
+    assert job.error.startswith("the encedo role's variables are not valid: ") and "encedo_wait_timeout" in job.error
+    assert fleet_.job("hem1", "encedo", validate=False).args["common"]["wait_timeout"] == "soon"
+
+
+def test_an_undefined_variable_is_the_reason_not_an_exception():
+    fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_url="{{ nowhere }}"))
+    job = fleet_.job("hem1", "encedo")
+    assert job.error.startswith("the encedo role's variables: ") and "nowhere" in job.error
+
+
+@pytest.mark.parametrize("host, expected", [
+    (ENCEDO, True),
+    (dict(ENCEDO, ansible_connection="ssh"), False),
+    ({"fleetops_device_class": "encedo"}, False),  # no connection given: ssh
+    (dict(ENCEDO, ansible_become=True), False),
+    ({"fleetops_device_class": "magewell", "ansible_connection": "ssh"}, True),  # its task is delegated to localhost
+    ({"fleetops_device_class": "magewell", "magewell_delegate_to": "jump1"}, False),
+    ({"fleetops_device_class": "hawkbit", "ansible_connection": "local"}, False),
+])
+def test_only_hosts_whose_role_task_runs_on_the_controller(host, expected):
+    fleet_ = controller_fleet(h=host)
+    assert fleet_.on_controller("h", fleet_.device_class("h")) is expected
+
+
+def test_switching_the_in_process_path_off_switches_the_controller_path_off(monkeypatch):
+    monkeypatch.setenv("FLEETOPS_IN_PROCESS", "0")
+    assert controller_fleet(h=ENCEDO).on_controller("h", "encedo") is False
+
+
+def test_omit_placeholders_are_dropped_at_any_depth():
+    omit = "__omit_place_holder__abc"
+    assert strip_omit({"a": omit, "b": {"c": omit, "d": 1}, "e": [omit, 2]}, omit) == {"b": {"d": 1}, "e": [2]}
+    assert strip_omit({"a": "x"}, None) == {"a": "x"}
+
+
+@pytest.mark.parametrize("host, part", [("a1", "leader"), ("a3", "follower"), ("h2", "role")])
+def test_batch_parts(host, part):
+    assert fleet_batch_part(host, ["a1", "h2", "a3"], ["a1", "a3", "a9"]) == part
+
+
+def test_the_leader_is_the_first_controller_host_left_in_the_batch():
+    assert fleet_batch_part("a3", ["h2", "a3"], ["a1", "a3"]) == "leader"
+
+
+def test_a_batch_is_the_one_serial_forms_over_the_devices_that_need_work(tmp_path):
+    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=2))
+    for host, status in (("d", "upgraded"), ("a", "upgraded"), ("c", "unchanged"), ("b", "upgraded"), ("e", "upgraded")):
+        fleet.append_record(spool, host, "preflight", {"status": status})
+    assert [fleet.rollout_batch(spool, h) for h in ("a", "b", "e")] == [["a"], ["b", "d"], ["e"]]
+
+
+def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
+    report = {"hosts": [{"host": "a1", "status": "upgraded", "msg": "firmware 1.3.0"},
+                        {"host": "h1", "status": "upgraded", "msg": "action 7"},
+                        {"host": "h2", "status": "failed", "msg": "install failed"},
+                        {"host": "n1", "status": "refused", "msg": "no class"}]}
+    assert fleet.host_outcomes(report, ["a1"]) == {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"},
+                                                   "h2": {"status": "failed", "msg": "install failed"},
+                                                   "n1": {"status": "refused", "msg": "no class"}}
