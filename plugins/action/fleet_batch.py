@@ -26,13 +26,13 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         spool = spool_dir(C.DEFAULT_LOCAL_TMP)
         try:
-            controller = set(read_controller_hosts(spool))
+            batch = rollout_batch(spool, task_vars["inventory_hostname"])
         except OSError:
             result.update(failed=True, msg="no fleet run: fleetops.upgrade.fleet_plan and fleet_preflight must run first")
             return result
+        controller = set(read_controller_hosts(spool))
+        batch = [host for host in batch if host in controller]
         fleet = ControllerFleet(self._loader, self._templar, task_vars["hostvars"], task_vars.get("omit"))
-        # ansible_play_batch no longer lists the batch's hosts that have left the play (meta: end_host)
-        batch = [host for host in rollout_batch(spool, task_vars["inventory_hostname"]) if host in controller]
         jobs = [fleet.job(host, fleet.device_class(host)) for host in batch]
         outcomes = fleet.run(jobs, check_mode=bool(self._play_context.check_mode),
                              workers=context.CLIARGS.get("forks") or C.DEFAULT_FORKS,

@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import budget_open
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import budget_open, rollout_play
 
 
 def fleet_budget_open(spool):
@@ -20,14 +20,12 @@ def fleet_budget_open(spool):
         raise AnsibleFilterError("fleet_budget_open: cannot read the fleet run's state in %s: %s" % (spool, exc)) from None
 
 
-def fleet_batch_part(host, batch, controller_hosts):
-    """How ``host`` takes part in its rollout batch (``ansible_play_batch``): ``leader`` runs the batch's devices that
-    the controller reaches (``controller_hosts``) in one task, ``follower`` is one of them, ``role`` runs its role."""
-    controller = set(controller_hosts or ())
-    if host not in controller:
-        return "role"
-    leader = next((member for member in batch or () if member in controller), host)
-    return "leader" if host == leader else "follower"
+def fleet_rollout(spool):
+    """The rollout play's ``hosts`` and ``serial`` for the fleet run whose state is in ``spool``."""
+    try:
+        return rollout_play(spool)
+    except (OSError, ValueError, KeyError) as exc:
+        raise AnsibleFilterError("fleet_rollout: cannot read the fleet run's state in %s: %s" % (spool, exc)) from None
 
 
 _REQUIRED = object()
@@ -46,4 +44,4 @@ def fleet_role(device_class, default=_REQUIRED):
 
 class FilterModule:
     def filters(self):
-        return {"fleet_batch_part": fleet_batch_part, "fleet_budget_open": fleet_budget_open, "fleet_role": fleet_role}
+        return {"fleet_budget_open": fleet_budget_open, "fleet_role": fleet_role, "fleet_rollout": fleet_rollout}

@@ -13,8 +13,8 @@ short_description: Upgrade the devices of a rollout batch that the controller re
 version_added: 0.3.0
 description:
   - The rollout of C(fleetops.upgrade.upgrade) runs it once per batch, on the batch's first host listed by
-    M(fleetops.upgrade.fleet_preflight) (see the C(fleetops.upgrade.fleet_batch_part) filter); the other such hosts
-    of the batch leave the play and the remaining hosts run their roles at the same time.
+    M(fleetops.upgrade.fleet_preflight) (the C(fleetops.upgrade.fleet_rollout) filter puts only that one of them
+    in the rollout play); the batch's devices that run their role run at the same time.
   - For each of those hosts in its batch (the devices needing work, sorted, cut by the play's C(serial)) it checks the role's variables against the role's
     argument spec, templates the role's M(fleetops.upgrade.fleet_device) task with them and runs its steps, all
     devices in threads of this task (at most C(forks) at once).
@@ -41,7 +41,7 @@ seealso:
 EXAMPLES = r"""
 - name: Upgrade the batch's devices that the controller reaches, in threads
   fleetops.upgrade.fleet_batch:
-  when: inventory_hostname | fleetops.upgrade.fleet_batch_part(ansible_play_batch, fleetops_preflight.controller) == 'leader'
+  when: inventory_hostname in fleetops_preflight.controller
 """
 
 RETURN = r"""

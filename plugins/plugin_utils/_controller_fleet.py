@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import inspect
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
@@ -58,6 +59,30 @@ def load_trusted(loader, path):
     return loader.load_from_file(path)
 
 
+_VARIABLE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+_VARIABLE_OR_OMIT = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*default\(\s*omit\s*\)\s*\}\}$")
+_OMITTED = object()
+
+
+def template_args(templar, variables, data):
+    """``templar.template(data)`` for a role task's arguments, without compiling a Jinja template per host for the
+    two forms a role's task arguments are made of: ``{{ name }}`` is the value of ``name`` (templated), and
+    ``{{ name | default(omit) }}`` that value or no argument. Anything else goes through the templar."""
+    if isinstance(data, dict):
+        templated = ((key, template_args(templar, variables, value)) for key, value in data.items())
+        return {key: value for key, value in templated if value is not _OMITTED}
+    if isinstance(data, list):
+        return [value for value in (template_args(templar, variables, item) for item in data) if value is not _OMITTED]
+    if isinstance(data, str):
+        match = _VARIABLE.match(data)
+        if match and match.group(1) in variables:
+            return templar.template(variables[match.group(1)])
+        match = _VARIABLE_OR_OMIT.match(data)
+        if match:
+            return templar.template(variables[match.group(1)]) if match.group(1) in variables else _OMITTED
+    return templar.template(data)
+
+
 def strip_omit(data, omit):
     """Drop values templated to ``omit`` (ansible-core 2.19 drops them itself; 2.16 leaves its placeholder)."""
     if isinstance(data, dict):
@@ -86,6 +111,7 @@ class ControllerFleet:
         self._hostvars = hostvars
         self._omit = omit if isinstance(omit, str) else None
         self._roles = {}
+        self._raw = {}
 
     def role(self, device_class):
         if device_class not in self._roles:
@@ -95,14 +121,20 @@ class ControllerFleet:
     def _templar_for(self, variables):
         return self._templar.copy_with_new_env(available_variables=variables)
 
+    def _raw_variables(self, host):
+        """The host's untemplated variables, read once (each read is a full variable computation)."""
+        if host not in self._raw:
+            self._raw[host] = self._hostvars.raw_get(host)
+        return self._raw[host]
+
     def host_variables(self, host, device_class):
         variables = dict(self.role(device_class).defaults)
-        variables.update(self._hostvars.raw_get(host))
+        variables.update(self._raw_variables(host))
         return variables
 
     def device_class(self, host):
         """The host's templated ``fleetops_device_class`` (None when unset or not a string)."""
-        raw = self._hostvars.raw_get(host)
+        raw = self._raw_variables(host)
         try:
             value = self._templar_for(raw).template(raw.get("fleetops_device_class"))
         except AnsibleError:
@@ -135,7 +167,7 @@ class ControllerFleet:
                 error = self._invalid_role_variables(templar, variables, role)
                 if error:
                     return DeviceJob(host, device_class, error=error)
-            args = strip_omit(templar.template(role.args), self._omit)
+            args = strip_omit(template_args(templar, variables, role.args), self._omit)
         except AnsibleError as exc:
             return DeviceJob(host, device_class, error="the %s role's variables: %s" % (ROLE_OF_CLASS[device_class], to_text(exc)))
         return DeviceJob(host, device_class, args=args)

@@ -157,8 +157,11 @@ def write_controller_hosts(path, hosts):
 
 
 def read_controller_hosts(path):
-    with open(os.path.join(path, "controller.json")) as handle:
-        return json.load(handle)
+    try:
+        with open(os.path.join(path, "controller.json")) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return []
 
 
 def read_settings(path):
@@ -188,10 +191,31 @@ def read_records(path):
     return records
 
 
-def rollout_batch(path, host):
-    """The hosts of ``host``'s rollout batch: Ansible's ``serial`` over the devices the pre-flight found needing work."""
+def rollout_batches(path):
+    """The rollout's batches: the rollout settings' ``serial`` over the devices the pre-flight found needing work, sorted."""
     pending = sorted(h for h, r in read_records(path)["preflight"].items() if r["status"] == "upgraded")
-    return next((batch for batch in batches(pending, read_settings(path)["serial"]) if host in batch), [host])
+    return batches(pending, read_settings(path)["serial"])
+
+
+def rollout_batch(path, host):
+    """The hosts of ``host``'s rollout batch."""
+    return next((batch for batch in rollout_batches(path) if host in batch), [host])
+
+
+def rollout_play(path):
+    """``hosts`` (in order) and ``serial`` (a count per batch) of the rollout play.
+
+    Per batch: the batch's first controller-path device, whose ``fleet_batch`` task upgrades all of the batch's
+    controller-path devices, then the devices that run their role. The other controller-path devices are not in
+    the play at all, so the strategy spends nothing on them while the batch runs.
+    """
+    controller = set(read_controller_hosts(path))
+    hosts, serial = [], []
+    for batch in rollout_batches(path):
+        members = [h for h in batch if h in controller][:1] + [h for h in batch if h not in controller]
+        hosts.extend(members)
+        serial.append(len(members))
+    return {"hosts": hosts, "serial": serial or [1]}
 
 
 def budget_open(path):

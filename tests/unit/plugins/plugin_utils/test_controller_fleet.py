@@ -5,7 +5,6 @@ import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-from ansible_collections.fleetops.upgrade.plugins.filter.fleet import fleet_batch_part
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, strip_omit
 
@@ -90,20 +89,20 @@ def test_omit_placeholders_are_dropped_at_any_depth():
     assert strip_omit({"a": "x"}, None) == {"a": "x"}
 
 
-@pytest.mark.parametrize("host, part", [("a1", "leader"), ("a3", "follower"), ("h2", "role")])
-def test_batch_parts(host, part):
-    assert fleet_batch_part(host, ["a1", "h2", "a3"], ["a1", "a3", "a9"]) == part
-
-
-def test_the_leader_is_the_first_controller_host_left_in_the_batch():
-    assert fleet_batch_part("a3", ["h2", "a3"], ["a1", "a3"]) == "leader"
-
-
 def test_a_batch_is_the_one_serial_forms_over_the_devices_that_need_work(tmp_path):
     spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=2))
     for host, status in (("d", "upgraded"), ("a", "upgraded"), ("c", "unchanged"), ("b", "upgraded"), ("e", "upgraded")):
         fleet.append_record(spool, host, "preflight", {"status": status})
     assert [fleet.rollout_batch(spool, h) for h in ("a", "b", "e")] == [["a"], ["b", "d"], ["e"]]
+
+
+def test_the_rollout_play_holds_one_controller_device_per_batch_and_every_role_device(tmp_path):
+    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=3))
+    for host in ("a1", "a2", "a3", "a4", "h1", "h2"):
+        fleet.append_record(spool, host, "preflight", {"status": "upgraded"})
+    fleet.write_controller_hosts(spool, ["a1", "a2", "a3", "a4", "a9"])
+    # batches: [a1] [a2 a3 a4] [h1 h2]
+    assert fleet.rollout_play(spool) == {"hosts": ["a1", "a2", "h1", "h2"], "serial": [1, 1, 2]}
 
 
 def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
@@ -114,3 +113,23 @@ def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
     assert fleet.host_outcomes(report, ["a1"]) == {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"},
                                                    "h2": {"status": "failed", "msg": "install failed"},
                                                    "n1": {"status": "refused", "msg": "no class"}}
+
+
+def test_role_task_arguments_template_as_ansible_templates_them():
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import template_args
+
+    loader = DataLoader()
+    variables = {key: trust_as_template(value) if isinstance(value, str) else value for key, value in {
+        "x": "1.3.0", "n": 5, "flag": False, "url": "http://{{ host }}", "host": "10.0.0.5", "secret": "s3cr3t"}.items()}
+    data = {key: trust_as_template(value) for key, value in {
+        "version": "{{ x }}", "timeout": "{{n}}", "force": "{{ flag }}", "url": "{{ url }}",
+        "passphrase": "{{ secret | default(omit) }}", "token": "{{ token | default(omit) }}",
+        "label": "v{{ x }}", "count": "{{ n + 1 }}"}.items()}
+    data["nested"] = {"list": [trust_as_template("{{ x }}"), "plain"]}
+    templar = Templar(loader=loader, variables=variables)
+    assert template_args(templar, variables, data) == {
+        "version": "1.3.0", "timeout": 5, "force": False, "url": "http://10.0.0.5", "passphrase": "s3cr3t",
+        "label": "v1.3.0", "count": 6, "nested": {"list": ["1.3.0", "plain"]}}
+    expected = templar.template(dict(data, token=trust_as_template("{{ token | default('gone') }}")))
+    expected.pop("token")
+    assert template_args(templar, variables, data) == expected
