@@ -10,7 +10,7 @@ from ansible import constants as C
 from ansible import context
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, count_statuses
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     budget_open, read_controller_hosts, rollout_batch, spool_dir, store_record)
 
@@ -39,8 +39,7 @@ class ActionModule(ActionBase):
                              before_start=lambda: budget_open(spool),
                              on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "rollout", outcome["record"]))
         statuses = {host: outcome["record"]["status"] if outcome else "not_attempted" for host, outcome in outcomes.items()}
-        counts = {status: list(statuses.values()).count(status) for status in sorted(set(statuses.values()))}
         result.update(changed=any(outcome and outcome["changed"] for outcome in outcomes.values()), statuses=statuses,
                       msg="%d device(s) of this batch from the controller: %s"
-                          % (len(statuses), ", ".join("%d %s" % (n, s) for s, n in counts.items()) or "none"))
+                          % (len(statuses), count_statuses(statuses)))
         return result

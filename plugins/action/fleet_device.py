@@ -15,7 +15,6 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps imp
     COLLECTION, DEVICE_CLASSES, MODULES, StepsError, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
 
-ROLLOUT_GROUP = "fleetops_rollout"
 ARGUMENT_SPEC = dict(
     device_class=dict(type="str", required=True, choices=list(DEVICE_CLASSES)),
     common=dict(type="dict", default={}),
@@ -31,8 +30,7 @@ class ActionModule(ControllerAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        validation, args = self.validate_argument_spec(ARGUMENT_SPEC)
-        del validation
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
         try:
             ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars))
         except StepsError as exc:
@@ -43,8 +41,6 @@ class ActionModule(ControllerAction):
         phase = task_vars.get("fleetops_phase") or "rollout"
         outcome = device_outcome(args["device_class"], ran, bool(self._play_context.check_mode))
         store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"])
-        if phase == "preflight" and outcome["record"]["status"] == "upgraded":
-            outcome.update(add_group=ROLLOUT_GROUP, parent_groups=["all"])
         result.update(outcome)
         return result
 

@@ -10,7 +10,7 @@ from ansible import constants as C
 from ansible import context
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, count_statuses
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     read_settings, spool_dir, store_record, write_controller_hosts)
 
@@ -39,15 +39,14 @@ class ActionModule(ActionBase):
             if device_class in settings["classes"]:
                 (controller if fleet.on_controller(host, device_class) else per_host).append((host, device_class))
         jobs = [fleet.job(host, device_class, validate=False) for host, device_class in controller]
-        write_controller_hosts(spool, [host for host, _ in controller])
+        write_controller_hosts(spool, [job.host for job in jobs])
         outcomes = fleet.run(jobs, check_mode=True, workers=context.CLIARGS.get("forks") or C.DEFAULT_FORKS,
                              on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "preflight", outcome["record"]))
         statuses = {host: outcome["record"]["status"] for host, outcome in outcomes.items()}
-        counts = {status: list(statuses.values()).count(status) for status in sorted(set(statuses.values()))}
         result.update(
             changed=False, add_group=PLANNER_GROUP, parent_groups=["all"],
-            controller=sorted(statuses), per_host=[host for host, _ in per_host],
+            controller=sorted(statuses), per_host=[host for host, _class in per_host],
             rollout=sorted(host for host, status in statuses.items() if status == "upgraded"),
             msg="surveyed %d device(s) from the controller (%s); %d run their role's pre-flight on their own connection"
-                % (len(statuses), ", ".join("%d %s" % (n, s) for s, n in counts.items()) or "none", len(per_host)))
+                % (len(statuses), count_statuses(statuses), len(per_host)))
         return result

@@ -12,9 +12,6 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
 
-ROLLOUT_GROUP = "fleetops_rollout"
-
-
 class ActionModule(ActionBase):
     """The role→report contract: turn a role's module results into this device's report record."""
 
@@ -36,7 +33,4 @@ class ActionModule(ActionBase):
         phase = task_vars.get("fleetops_phase") or "rollout"
         store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record)
         result.update(changed=False, record=record, msg="%s: %s" % (record["status"], record.get("msg", "")))
-        if phase == "preflight" and record["status"] == "upgraded":
-            result["add_group"] = ROLLOUT_GROUP
-            result["parent_groups"] = ["all"]
         return result

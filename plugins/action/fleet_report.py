@@ -10,17 +10,10 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    build_report, exit_reasons, host_outcomes, now, read_controller_hosts, read_previous, read_records, read_settings, spool_dir, stats_payload,
-    summary_lines, write_report)
+    build_report, exit_reasons, host_outcomes, now, read_controller_hosts, read_previous, read_records, read_settings,
+    spool_dir, stats_payload, summary_lines, write_report)
 
 REPORTER_GROUP = "fleetops_reporter"
-
-
-def controller_hosts(spool):
-    try:
-        return read_controller_hosts(spool)
-    except OSError:
-        return []
 
 
 class ActionModule(ActionBase):
@@ -55,6 +48,7 @@ class ActionModule(ActionBase):
                               check_mode=settings.get("check_mode"), previous=previous)
         paths = write_report(report, report_dir) if report_dir else {}
         result.update(changed=False, msg=summary_lines(report), summary=report["summary"], budget=report["budget"],
-                      exit_reasons=exit_reasons(report), outcomes=host_outcomes(report, controller_hosts(spool)), files=paths, add_group=REPORTER_GROUP, parent_groups=["all"],
+                      exit_reasons=exit_reasons(report), outcomes=host_outcomes(report, read_controller_hosts(spool)),
+                      files=paths, add_group=REPORTER_GROUP, parent_groups=["all"],
                       ansible_stats={"data": stats_payload(report, task_vars), "per_host": False, "aggregate": False})
         return result

@@ -26,8 +26,8 @@ description:
   - On the controller (a local connection) the modules' logic runs inside the worker; on any other connection each
     step runs as its module on the host, like a task of its own.
   - The task fails (or is unreachable) when a step does, with that step's message and the state it left the device in.
-  - Inside a fleet run it stores the record for the report; in the pre-flight (check mode) a device that needs work
-    joins the group C(fleetops_rollout). Outside a fleet run it only returns the record.
+  - Inside a fleet run it stores the record for the report (the pre-flight's records decide which devices the
+    rollout takes). Outside a fleet run it only returns the record.
 author:
   - fleetops.upgrade contributors (@fleetops)
 options:

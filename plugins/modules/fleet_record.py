@@ -17,8 +17,8 @@ description:
     reads - C(status) (C(upgraded), C(unchanged), C(failed), C(unreachable)), C(components) with C(from)/C(to),
     C(msg), C(device_state) and C(durations) - from the keys the modules return (C(changed), C(component),
     C(previous_version), C(version), C(device_state), C(durations), C(msg)). No C(set_fact) in the roles.
-  - Inside a fleet run it stores the record for the report; in the pre-flight (check mode) a device that needs
-    work joins the group C(fleetops_rollout). Outside a fleet run it only returns the record.
+  - Inside a fleet run it stores the record for the report (the pre-flight's records decide which devices the
+    rollout takes). Outside a fleet run it only returns the record.
   - Runs on the controller only (an action plugin); it contacts no device and never fails for a failed result.
 author:
   - fleetops.upgrade contributors (@fleetops)

@@ -92,6 +92,14 @@ def strip_omit(data, omit):
     return data
 
 
+def count_statuses(statuses):
+    """``"3 upgraded, 1 failed"`` for ``{host: status}``; ``none`` when empty."""
+    counts = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    return ", ".join("%d %s" % (count, status) for status, count in sorted(counts.items())) or "none"
+
+
 class DeviceJob:
     """One device of the controller path: its class, templated ``fleet_device`` arguments, or why it has none."""
 
