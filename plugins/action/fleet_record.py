@@ -12,6 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
 
+
 class ActionModule(ActionBase):
     """The role→report contract: turn a role's module results into this device's report record."""
 
