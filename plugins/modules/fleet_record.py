@@ -12,7 +12,8 @@ module: fleet_record
 short_description: Turn a role's upgrade results into this device's fleet report record
 version_added: 0.2.0
 description:
-  - The last task of every device role (the role-to-report contract, defined in one place). Takes the registered
+  - The last task of the hawkBit role, whose DDI cycle is many calls on two hosts (the other roles are one
+    M(fleetops.upgrade.fleet_device) task, which makes the same record from its steps' results). Takes the registered
     results of the role's upgrade module calls and makes the record the fleet report of C(fleetops.upgrade.upgrade)
     reads - C(status) (C(upgraded), C(unchanged), C(failed), C(unreachable)), C(components) with C(from)/C(to),
     C(msg), C(device_state) and C(durations) - from the keys the modules return (C(changed), C(component),
