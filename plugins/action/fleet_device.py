@@ -10,9 +10,9 @@ from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import ControllerAction, run_in_process
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import ControllerAction
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
-    COLLECTION, DEVICE_CLASSES, MODULES, StepsError, run_device)
+    COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
 
 ARGUMENT_SPEC = dict(
@@ -23,7 +23,11 @@ ARGUMENT_SPEC = dict(
 
 
 class ActionModule(ControllerAction):
-    """A device role's one task: its module calls (in this worker on the controller, as modules elsewhere) and its record."""
+    """A device role's one task: its module calls (in this worker on the controller, as modules elsewhere) and its record.
+
+    A cycle class (hawkBit) runs in this worker only: elsewhere, or when its role must run the user's tasks, the task
+    is skipped and the role runs the cycle as tasks.
+    """
 
     _supports_check_mode = True
 
@@ -31,29 +35,30 @@ class ActionModule(ControllerAction):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        check_mode = bool(self._play_context.check_mode)
         try:
-            ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars))
+            if args["device_class"] in CYCLES:
+                reason = "not on the controller" if not self.runs_on_controller() else needs_own_connection(
+                    args["device_class"], args["steps"])
+                if reason:
+                    result.update(skipped=True, changed=False, skip_reason="the role runs the cycle as tasks: %s" % reason)
+                    return result
+            ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars), check_mode)
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
             return result
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         phase = task_vars.get("fleetops_phase") or "rollout"
-        outcome = device_outcome(args["device_class"], ran, bool(self._play_context.check_mode))
+        outcome = device_outcome(args["device_class"], ran, check_mode)
         store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"])
         result.update(outcome)
         return result
 
     def step_runner(self, task_vars):
         if self.runs_on_controller():
-            check_mode, diff = bool(self._play_context.check_mode), bool(self._play_context.diff)
-            environment = self.task_proxy_environment()
-
-            def run_step(module, args):
-                spec, task = MODULES[module]
-                return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args,
-                                      check_mode=check_mode, diff=diff, environment=environment)
-            return run_step
+            return in_process_runner(bool(self._play_context.check_mode), bool(self._play_context.diff),
+                                     self.task_proxy_environment())
 
         def run_module(module, args):
             try:

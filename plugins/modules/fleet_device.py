@@ -12,7 +12,8 @@ module: fleet_device
 short_description: Upgrade one API-managed device with its class's module calls and record the result
 version_added: 0.3.0
 description:
-  - The one task of the C(encedo), C(appresponse) and C(magewell) roles. Makes the module calls of the device's class
+  - The one task of the C(encedo), C(appresponse) and C(magewell) roles, and the first task of the C(hawkbit_target) role.
+    Makes the module calls of the device's class
     in order, skips the ones the inventory does not ask for, and turns their results into the device's record for
     the fleet report of C(fleetops.upgrade.upgrade) (the role-to-report contract, see C(docs/fleet.md)).
   - "Steps per class, each a call of the named module with O(common) and the step's arguments:
@@ -22,6 +23,14 @@ description:
     C(image) failed), C(delete) (M(fleetops.upgrade.npm_image) with C(state=absent), skipped unless C(enabled) is true
     or when an earlier step failed); C(magewell): C(upgrade) (M(fleetops.upgrade.mwcloud_upgrade), skipped without
     C(version))."
+  - "C(hawkbit) has the one step C(cycle): one DDI cycle of the C(hawkbit_target) role (poll, answer, download,
+    feedback, install through the install commands, verify, feedback, or the answer to a cancel), with the role's
+    rules and its failure handling, O(common) being the C(hawkbit) group's connection options. Its arguments are
+    C(download_dir), C(config_data), C(confirmation_policy), C(install_commands), C(reboot_exit_code),
+    C(verify_command), C(install_tasks), C(reboot_tasks), C(verify_tasks), C(install_become) and C(api_delegate), like the
+    role variables C(hawkbit_target_*) of the same names. It runs only on the controller's local connection, without
+    user tasks, C(become) or another API delegate; otherwise the task is skipped and the role runs the cycle as tasks.
+    In check mode it polls the server once, as the role's pre-flight does."
   - A step's arguments may carry C(enabled) (a boolean, default true); a step whose arguments are left out is skipped.
   - On the controller (a local connection) the modules' logic runs inside the worker; on any other connection each
     step runs as its module on the host, like a task of its own.
@@ -35,7 +44,7 @@ options:
     description: Class of the device.
     type: str
     required: true
-    choices: [encedo, appresponse, magewell]
+    choices: [encedo, appresponse, magewell, hawkbit]
   common:
     description:
       - Module arguments every step gets (connection, authentication), like C(module_defaults) for the class's group.
@@ -105,7 +114,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec=dict(
-        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "magewell"]),
+        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "magewell", "hawkbit"]),
         common=dict(type="dict", default={}),
         steps=dict(type="dict", required=True)), supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_device runs on the controller only (it is an action plugin)")

@@ -27,9 +27,10 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import LOCAL_TRANSPORTS, in_process_enabled, run_in_process
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import LOCAL_TRANSPORTS, in_process_enabled
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import COLLECTION, MODULES, STEPS, run_device
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
+    COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
@@ -120,6 +121,7 @@ class ControllerFleet:
         self._omit = omit if isinstance(omit, str) else None
         self._roles = {}
         self._raw = {}
+        self._jobs = {}
 
     def role(self, device_class):
         if device_class not in self._roles:
@@ -151,7 +153,7 @@ class ControllerFleet:
 
     def on_controller(self, host, device_class):
         """True when the host's role task would run on the controller, in-process: the controller path can take it."""
-        if device_class not in STEPS or not in_process_enabled():
+        if device_class not in DEVICE_CLASSES or not in_process_enabled():
             return False
         variables = self.host_variables(host, device_class)
         templar = self._templar_for(variables)
@@ -163,10 +165,30 @@ class ControllerFleet:
             become = templar.template(variables.get("ansible_become", False))
         except AnsibleError:
             return False
-        return str(connection) in LOCAL_TRANSPORTS and str(become).lower() not in ("true", "yes", "1")
+        if str(connection) not in LOCAL_TRANSPORTS or str(become).lower() in ("true", "yes", "1"):
+            return False
+        return self._runs_in_worker(host, device_class)
+
+    def _runs_in_worker(self, host, device_class):
+        """False when the role's own arguments say it must run its tasks (hawkBit hooks, become, API delegate)."""
+        if device_class not in CYCLES:
+            return True
+        job = self.job(host, device_class, validate=False)
+        if job.error:
+            return False
+        try:
+            return needs_own_connection(device_class, job.args.get("steps")) is None
+        except StepsError:
+            return False
 
     def job(self, host, device_class, validate=True):
         """The host's ``fleet_device`` arguments from its role, or the reason they cannot be made."""
+        key = (host, device_class, validate)
+        if key not in self._jobs:
+            self._jobs[key] = self._make_job(host, device_class, validate)
+        return self._jobs[key]
+
+    def _make_job(self, host, device_class, validate):
         role = self.role(device_class)
         variables = self.host_variables(host, device_class)
         templar = self._templar_for(variables)
@@ -195,9 +217,7 @@ class ControllerFleet:
         ``before_start()`` is asked right before a device starts; False leaves it out (no outcome).
         ``on_done(host, outcome)`` is called in the device's thread as soon as it has finished.
         """
-        def run_step(module, args):
-            spec, task = MODULES[module]
-            return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args, check_mode=check_mode)
+        run_step = in_process_runner(check_mode)
 
         def run_one(job):
             if before_start is not None and not before_start():
@@ -206,7 +226,7 @@ class ControllerFleet:
                 ran = [("arguments", {"failed": True, "msg": job.error, "device_state": "unchanged"})]
             else:
                 try:
-                    ran = run_device(job.device_class, job.args.get("common"), job.args.get("steps"), run_step)
+                    ran = run_device(job.device_class, job.args.get("common"), job.args.get("steps"), run_step, check_mode)
                 except Exception as exc:  # pylint: disable=broad-except
                     ran = [("arguments", {"failed": True, "device_state": "unknown",
                                           "msg": "internal error in fleetops.upgrade's controller path: %s: %s"

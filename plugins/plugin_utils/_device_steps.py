@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The upgrade of one device of an API class as the module calls its role makes, and when it makes them.
+"""The upgrade of one device as the module calls its role makes, and when it makes them.
 
-Used by ``fleet_device`` (the one task of the encedo, appresponse and magewell roles, on any connection) and by
-the fleet rollout's controller-side batches (``fleet_batch``: many devices in threads of one worker). The
-arguments of every call come from the role's task (``roles/<role>/tasks/main.yml``), never from here.
+Used by ``fleet_device`` (the one task of the encedo, appresponse and magewell roles, on any connection, and the
+first task of the hawkbit_target role, for targets on the controller) and by the fleet rollout's controller-side
+batches (``fleet_batch``: many devices in threads of one worker). The arguments of every call come from the role's
+task (``roles/<role>/tasks/main.yml``), never from here. The API classes are a list of steps; a hawkBit target is
+one DDI cycle (``_hawkbit_cycle``), whose calls depend on what the server answers.
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC as ENCEDO_UPGRADE_SPEC
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import EncedoUpgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_install import INSTALL_SPEC, HawkbitInstall
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as MWCLOUD_UPGRADE_SPEC
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import run_in_process
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import CycleArgumentsError, hawkbit_cycle
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import needs_own_connection as hawkbit_needs_own_connection
 
 COLLECTION = "fleetops.upgrade"
 
@@ -29,7 +40,28 @@ MODULES = {
     "npm_image": (IMAGE_SPEC, NpmImage),
     "npm_update": (UPDATE_SPEC, NpmUpdate),
     "mwcloud_upgrade": (MWCLOUD_UPGRADE_SPEC, MwCloudUpgrade),
+    "hawkbit_poll": (POLL_SPEC, HawkbitPoll),
+    "hawkbit_artifact": (ARTIFACT_SPEC, HawkbitArtifact),
+    "hawkbit_config_data": (CONFIG_DATA_SPEC, HawkbitConfigData),
+    "hawkbit_confirmation": (CONFIRMATION_SPEC, HawkbitConfirmation),
+    "hawkbit_feedback": (FEEDBACK_SPEC, HawkbitFeedback),
+    "hawkbit_install": (INSTALL_SPEC, HawkbitInstall),
 }
+
+
+def in_process_runner(check_mode, diff=False, environment=None):
+    """``run_step(module, args, check_mode=None)``: a module's task logic in this process, as its module would run.
+
+    ``check_mode`` of a call overrides the run's (a check on the way, like a task's ``check_mode: true``).
+    """
+    run_check_mode = check_mode
+
+    def run_step(module, args, check_mode=None):
+        spec, task = MODULES[module]
+        return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args,
+                              check_mode=run_check_mode if check_mode is None else check_mode,
+                              diff=diff, environment=environment)
+    return run_step
 
 
 class Step:
@@ -70,7 +102,9 @@ STEPS = {
         Step("upgrade", "mwcloud_upgrade", needs="version"),
     ),
 }
-DEVICE_CLASSES = tuple(STEPS)
+# a class whose role runs one cycle of calls decided by the answers: cycle(common, args, run_step, check_mode)
+CYCLES = {"hawkbit": hawkbit_cycle}
+DEVICE_CLASSES = tuple(STEPS) + tuple(CYCLES)
 
 
 class StepsError(ValueError):
@@ -79,9 +113,9 @@ class StepsError(ValueError):
 
 def check_steps(device_class, steps):
     """Refuse a class without steps and step names the class does not have, before any request."""
-    if device_class not in STEPS:
-        raise StepsError("fleet_device handles the classes %s, not %r" % (", ".join(STEPS), device_class))
-    known = [step.name for step in STEPS[device_class]]
+    if device_class not in DEVICE_CLASSES:
+        raise StepsError("fleet_device handles the classes %s, not %r" % (", ".join(DEVICE_CLASSES), device_class))
+    known = ["cycle"] if device_class in CYCLES else [step.name for step in STEPS[device_class]]
     unknown = sorted(set(steps or {}) - set(known))
     if unknown:
         raise StepsError("%s devices have the steps %s; unknown: %s" % (device_class, ", ".join(known), ", ".join(unknown)))
@@ -99,13 +133,29 @@ def step_calls(device_class, common, steps):
     return calls
 
 
-def run_device(device_class, common, steps, run_step):
+def needs_own_connection(device_class, steps):
+    """Why the device's role must run its tasks instead of this module logic in the worker, or None."""
+    if device_class in CYCLES:
+        try:
+            return hawkbit_needs_own_connection((steps or {}).get("cycle"))
+        except CycleArgumentsError as exc:
+            raise StepsError(str(exc))
+    return None
+
+
+def run_device(device_class, common, steps, run_step, check_mode=False):
     """Run the class's steps with ``run_step(module, args) -> result``; returns ``[(step name, result)]``.
 
     A skipped step's result is ``{"skipped": True, "skip_reason": ...}``; a step named in a later step's
-    ``after`` counts as failed when its result failed or was unreachable.
+    ``after`` counts as failed when its result failed or was unreachable. A cycle class gets ``check_mode``
+    (its calls depend on it) and an in-process ``run_step`` (it may override check mode per call).
     """
     check_steps(device_class, steps)
+    if device_class in CYCLES:
+        try:
+            return CYCLES[device_class](common, (steps or {}).get("cycle"), run_step, check_mode)
+        except CycleArgumentsError as exc:
+            raise StepsError(str(exc))
     outcomes, results = {}, []
     for step, args in step_calls(device_class, common, steps):
         reason = step.skip_reason(args, outcomes)

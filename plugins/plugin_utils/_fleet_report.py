@@ -44,6 +44,7 @@ SPOOL_NAME = "fleetops-fleet-run"
 REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
 CHECK_REPORT_FILES = {"json": "fleet-report-check.json", "html": "fleet-report-check.html", "junit": "fleet-report-check.xml"}
 SET_STATS_MAX_HOSTS = 100
+REPORT_STEP = "report"
 _SITE_GROUP = re.compile(r"^site[_-]")
 
 
@@ -287,10 +288,12 @@ def make_record(device_class, results, check_mode):
 def device_outcome(device_class, ran, check_mode):
     """The result of a device role's ``fleet_device`` task from its ``[(step, module result)]``.
 
-    ``record`` is the device's report record; the task fails (or is unreachable) with the record's message when
-    a step did, and carries each step's result under ``steps`` and their diffs under ``diff``.
+    ``record`` is the device's report record, made of every step's result, or of the ``report`` step alone when
+    there is one (a cycle says itself what it did); the task fails (or is unreachable) with the record's message
+    when a step did, and carries each step's result under ``steps`` and their diffs under ``diff``.
     """
-    record = make_record(device_class, [result for _step, result in ran], check_mode)
+    reported = [result for step, result in ran if step == REPORT_STEP] or [result for _step, result in ran]
+    record = make_record(device_class, reported, check_mode)
     record["finished"] = now(timespec="milliseconds")
     outcome = {"changed": any(result.get("changed") for _step, result in ran), "record": record, "steps": dict(ran),
                "msg": "%s: %s" % (record["status"], record.get("msg") or "nothing to do")}

@@ -65,7 +65,7 @@ def test_an_unreachable_image_step_skips_update_and_delete():
 
 
 @pytest.mark.parametrize("device_class, steps, message", [
-    ("hawkbit", {}, "fleet_device handles the classes encedo, appresponse, magewell, not 'hawkbit'"),
+    ("printer", {}, "fleet_device handles the classes encedo, appresponse, magewell, hawkbit, not 'printer'"),
     ("magewell", {"upgrade": {}, "reboot": {}}, "magewell devices have the steps upgrade; unknown: reboot"),
 ])
 def test_steps_that_cannot_work_are_refused_before_any_call(device_class, steps, message):
