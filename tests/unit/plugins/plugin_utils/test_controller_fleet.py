@@ -31,6 +31,9 @@ class HostVars:
 ENCEDO = {"fleetops_device_class": "encedo", "ansible_connection": "local", "encedo_firmware_version": "1.3.0",
           "encedo_firmware_image": "/images/fw.bin"}
 
+HAWKBIT = {"fleetops_device_class": "hawkbit", "ansible_connection": "local", "hawkbit_target_url": "https://ddi.example",
+           "hawkbit_target_target_token": "tok", "hawkbit_target_install_commands": {"*": "true"}}
+
 
 def controller_fleet(**hosts):
     loader = DataLoader()
@@ -71,7 +74,12 @@ def test_an_undefined_variable_is_the_reason_not_an_exception():
     (dict(ENCEDO, ansible_become=True), False),
     ({"fleetops_device_class": "magewell", "ansible_connection": "ssh"}, True),  # its task is delegated to localhost
     ({"fleetops_device_class": "magewell", "magewell_delegate_to": "jump1"}, False),
-    ({"fleetops_device_class": "hawkbit", "ansible_connection": "local"}, False),
+    ({"fleetops_device_class": "hawkbit", "ansible_connection": "local"}, False),  # no hawkbit_target_url
+    (HAWKBIT, True),
+    (dict(HAWKBIT, ansible_connection="ssh"), False),
+    (dict(HAWKBIT, hawkbit_target_reboot_tasks="reboot.yml"), False),  # the user's tasks run as tasks
+    (dict(HAWKBIT, hawkbit_target_install_become=True), False),
+    (dict(HAWKBIT, hawkbit_target_api_delegate="jump1"), False),
 ])
 def test_only_hosts_whose_role_task_runs_on_the_controller(host, expected):
     fleet_ = controller_fleet(h=host)
