@@ -23,15 +23,18 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible import constants as C
+from ansible import context
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import LOCAL_TRANSPORTS, in_process_enabled
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, run_started, spool_dir
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 DEVICE_TASK = "%s.fleet_device" % COLLECTION
@@ -240,3 +243,31 @@ class ControllerFleet:
             return {}
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
             return dict(pool.map(run_one, jobs))
+
+
+class ControllerFleetAction(ActionBase):
+    """Base of the controller path's tasks (``fleet_preflight``, ``fleet_batch``): they need the run's spool
+    (``fleet_plan`` starts it) and work through a ``ControllerFleet``; ``run_fleet`` returns the result's fields."""
+
+    _supports_check_mode = True
+    _VALID_ARGS = frozenset()
+    MISSING_RUN = "no fleet run: fleetops.upgrade.fleet_plan starts it and must run first"
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        spool = spool_dir(C.DEFAULT_LOCAL_TMP)
+        if not run_started(spool):
+            result.update(failed=True, msg=self.MISSING_RUN)
+            return result
+        fleet = ControllerFleet(self._loader, self._templar, task_vars["hostvars"], task_vars.get("omit"))
+        result.update(self.run_fleet(spool, fleet, task_vars))
+        return result
+
+    def run_fleet(self, spool, fleet, task_vars):
+        raise NotImplementedError
+
+    @staticmethod
+    def workers():
+        """Devices at once: the run's forks."""
+        return context.CLIARGS.get("forks") or C.DEFAULT_FORKS

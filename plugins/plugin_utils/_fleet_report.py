@@ -45,6 +45,7 @@ REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit
 CHECK_REPORT_FILES = {"json": "fleet-report-check.json", "html": "fleet-report-check.html", "junit": "fleet-report-check.xml"}
 SET_STATS_MAX_HOSTS = 100
 REPORT_STEP = "report"
+DEVICES_PER_BATCH_PROCESS = 25
 _SITE_GROUP = re.compile(r"^site[_-]")
 
 
@@ -165,6 +166,11 @@ def read_controller_hosts(path):
         return []
 
 
+def run_started(path):
+    """True once ``fleet_plan`` has started the run (its settings are in the spool)."""
+    return os.path.exists(os.path.join(path, "settings.json"))
+
+
 def read_settings(path):
     with open(os.path.join(path, "settings.json")) as handle:
         return json.load(handle)
@@ -203,17 +209,39 @@ def rollout_batch(path, host):
     return next((batch for batch in rollout_batches(path) if host in batch), [host])
 
 
+def batch_processes(count, cores=None):
+    """Worker processes that share a batch's ``count`` controller-path devices: one per core, 25 devices or more each."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, min(cores, count // DEVICES_PER_BATCH_PROCESS))
+
+
+def _controller_members(path, batch):
+    controller = set(read_controller_hosts(path))
+    return [h for h in batch if h in controller]
+
+
+def controller_share(path, host):
+    """``(hosts, processes)``: the controller-path devices ``host``'s ``fleet_batch`` task upgrades (every
+    ``processes``-th of its batch's, when ``host`` is one of the batch's first ``processes``), and how many
+    tasks share the batch."""
+    members = _controller_members(path, rollout_batch(path, host))
+    processes = batch_processes(len(members))
+    leaders = members[:processes]
+    return (members[leaders.index(host)::processes] if host in leaders else []), processes
+
+
 def rollout_play(path):
     """``hosts`` (in order) and ``serial`` (a count per batch) of the rollout play.
 
-    Per batch: the batch's first controller-path device, whose ``fleet_batch`` task upgrades all of the batch's
-    controller-path devices, then the devices that run their role. The other controller-path devices are not in
-    the play at all, so the strategy spends nothing on them while the batch runs.
+    Per batch: the batch's first controller-path devices, one per process that shares the batch (each one's
+    ``fleet_batch`` task upgrades its share of the batch's controller-path devices), then the devices that run
+    their role. The other controller-path devices are not in the play at all, so the strategy spends nothing on
+    them while the batch runs.
     """
-    controller = set(read_controller_hosts(path))
     hosts, serial = [], []
     for batch in rollout_batches(path):
-        members = [h for h in batch if h in controller][:1] + [h for h in batch if h not in controller]
+        controller = _controller_members(path, batch)
+        members = controller[:batch_processes(len(controller))] + [h for h in batch if h not in controller]
         hosts.extend(members)
         serial.append(len(members))
     return {"hosts": hosts, "serial": serial or [1]}

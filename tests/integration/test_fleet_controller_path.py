@@ -2,6 +2,7 @@
 (fleet_preflight, fleet_batch), the others run their role; the report must not tell the two apart."""
 
 import datetime
+import os
 
 from tests.integration.fleet_support import by_host, encedo_fleet, run_fleet, upgrade_starts
 
@@ -97,3 +98,19 @@ def test_a_device_running_its_role_progresses_with_the_controller_batch(encedo_p
     finished = [datetime.datetime.fromisoformat(hosts[h]["finished"]) for h in ("e1", "mw1")]
     assert abs((finished[0] - finished[1]).total_seconds()) < 3, finished
     assert run.stats["e1"]["changed"] and run.stats["mw1"]["changed"]
+
+
+def test_a_large_batch_is_shared_by_one_task_per_core(encedo_process, images, tmp_path):
+    """51 devices: the canary, then a batch of 50 that one fleet_batch task per core (25 devices or more each,
+    at most two here) upgrades, each its share, every device exactly once."""
+    devices = {"a%02d" % i: {"firmware": "1.2.2"} for i in range(51)}
+    names, inventory = encedo_fleet(encedo_process, images, devices)
+    run, report = run_fleet(inventory, tmp_path)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert {e["status"] for e in report["hosts"]} == {"upgraded"} and len(report["hosts"]) == 51
+    shares = [result["statuses"] for play in run.data["plays"] for entry in play["tasks"]
+              for result in entry["hosts"].values() if "statuses" in result]
+    processes = min(2, os.cpu_count() or 1)
+    assert sorted(len(share) for share in shares) == sorted([1] + [50 // processes] * processes)
+    assert sorted(host for share in shares for host in share) == sorted(devices)
+    assert upgrade_starts(encedo_process, names) == set(devices)

@@ -113,6 +113,24 @@ def test_the_rollout_play_holds_one_controller_device_per_batch_and_every_role_d
     assert fleet.rollout_play(spool) == {"hosts": ["a1", "a2", "h1", "h2"], "serial": [1, 1, 2]}
 
 
+def test_a_large_batch_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet.os, "cpu_count", lambda: 2)
+    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch="100%"))
+    devices = ["a%02d" % i for i in range(61)]
+    for host in devices + ["h1"]:
+        fleet.append_record(spool, host, "preflight", {"status": "upgraded"})
+    fleet.write_controller_hosts(spool, devices)
+    # batches: [a00] [a01 .. a60 h1]: 60 controller-path devices, two processes of 30
+    assert fleet.rollout_play(spool) == {"hosts": ["a00", "a01", "a02", "h1"], "serial": [1, 3]}
+    first, second = fleet.controller_share(spool, "a01"), fleet.controller_share(spool, "a02")
+    assert first[1] == second[1] == 2 and len(first[0]) == len(second[0]) == 30
+    assert sorted(first[0] + second[0]) == devices[1:]
+    assert fleet.controller_share(spool, "a03") == ([], 2)
+    assert fleet.controller_share(spool, "a00") == (["a00"], 1)
+    assert [fleet.batch_processes(n, cores=2) for n in (1, 49, 50, 500)] == [1, 1, 2, 2]
+    assert fleet.batch_processes(500, cores=16) == 16 and fleet.batch_processes(100, cores=16) == 4
+
+
 def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
     report = {"hosts": [{"host": "a1", "status": "upgraded", "msg": "firmware 1.3.0"},
                         {"host": "h1", "status": "upgraded", "msg": "action 7"},

@@ -29,7 +29,7 @@ class Script:
         return [module for module, _args, _check in self.calls]
 
 
-def cycle(args=None, common=COMMON):
+def cycle(args=None):
     return {"cycle": dict({"download_dir": "/var/lib/fw", "install_commands": {"*": "true"}}, **(args or {}))}
 
 
