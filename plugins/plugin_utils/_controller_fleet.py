@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet run's controller path: devices the controller reaches itself, many per task, in threads.
 
-An Encedo, AppResponse or Magewell device whose role task would run on the controller (a local connection, or
-Magewell's ``delegate_to: localhost``) costs the controller one Ansible task per step of the run if it runs its
-role; here one task surveys all such devices of the run (``fleet_preflight``) and one task per batch upgrades
-them (``fleet_batch``), each device in a thread of that task's worker.
+A device whose role task would run on the controller (Encedo, AppResponse and hawkBit targets with a local
+connection, Magewell's ``delegate_to: localhost``; hawkBit targets only without the user's tasks) costs the
+controller one Ansible task per step of the run if it runs its role; here one task surveys all such devices of
+the run (``fleet_preflight``) and one task per batch (one per core for a large batch) upgrades them
+(``fleet_batch``), each device in a thread of that task's worker.
 
 The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
 ``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
