@@ -11,19 +11,23 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
 
 class ActionModule(ActionBase):
     """The role→report contract: turn a role's module results into this device's report record."""
 
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("device_class", "results"))
+    _VALID_ARGS = frozenset(("device_class", "results", "hawkbit_cycle"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         device_class = self._task.args.get("device_class")
         results = self._task.args.get("results") or []
+        cycle = self._task.args.get("hawkbit_cycle")
+        if device_class == "hawkbit" and isinstance(cycle, dict):
+            results = [cycle_report(cycle)]
         if device_class not in DEVICE_CLASSES or not isinstance(results, list):
             result.update(failed=True, msg="fleet_record needs device_class (one of %s) and results (a list of "
                                            "registered results), got %r and %s"

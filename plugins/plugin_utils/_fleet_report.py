@@ -269,7 +269,7 @@ def _message(result):
 
 
 def _from_legacy(result):
-    """A role still recording the older ``fleetops_upgrade_result`` fact (status ok/changed/failed, items)."""
+    """A hawkBit cycle's report (``_hawkbit_cycle.cycle_report``: status ok/changed/failed, items) as a result."""
     if result.get("status") not in ("ok", "changed", "failed") or "items" not in result:
         return result
     converted = {"changed": result["status"] == "changed", "failed": result["status"] == "failed",

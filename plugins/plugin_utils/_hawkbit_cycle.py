@@ -18,6 +18,7 @@ __metaclass__ = type
 import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import REPORT_STEP
 
@@ -74,6 +75,52 @@ def _parts_and_versions(chunks):
     return ", ".join("%s %s" % (chunk.get("part"), chunk.get("version")) for chunk in chunks)
 
 
+def _changed(result):
+    return bool((result or {}).get("changed"))
+
+
+def cycle_report(results):
+    """What one DDI cycle did, for the device's report record: the one place that says it, for both paths.
+
+    ``results`` are the cycle's module results by the role's register names (without ``hawkbit_target_``):
+    ``first_poll``, ``second_poll``, ``confirmed``, ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``,
+    ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``)
+    when a step failed. Missing or skipped results count as not run.
+    """
+    first = results.get("first_poll") or {}
+    second = results.get("second_poll") or {}
+    action = (second if second.get("action") else first).get("action") or {}
+    installed_before = (first.get("installed_action") or {}).get("id") or "none"
+    failure = results.get("failure")
+    if failure:
+        action_id = action.get("id") if action.get("id") is not None else (first.get("action") or {}).get("id")
+        state = ("action %s %s" % (action_id, "reported failed" if _changed(results.get("proceeding")) else "left open")
+                 if action_id is not None else "unchanged")
+        return {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
+                "device_state": state, "items": []}
+    kind = action.get("type")
+    if kind == "deployment":
+        deployment = (second if second.get("action") else first)["deployment"]
+        install_now = deployment["update"] != "skip"
+        fetched = _changed(results.get("download"))
+        source = "none" if installed_before == "none" else "action %s" % installed_before
+        items = [{"component": "%s %s" % (chunk.get("part"), chunk.get("name")), "from": source,
+                  "to": "%s%s" % (chunk.get("version"), "" if install_now else " (downloaded, not installed)"),
+                  "changed": install_now or fetched} for chunk in deployment["chunks"]]
+        changed = install_now or fetched or _changed(results.get("downloaded"))
+    elif kind == "cancel":
+        started = boolean(results.get("cancel_started") or False, strict=False)
+        changed = _changed(results.get("cancel_answer"))
+        stop_id = ((second if second.get("action") else first).get("cancel") or {}).get("stop_id")
+        items = [{"component": "cancel of action %s" % stop_id, "from": "open",
+                  "to": "rejected (installation under way)" if started else "canceled", "changed": changed}]
+    else:
+        changed = _changed(results.get("confirmed")) or _changed(results.get("auto_confirm"))
+        items = [{"component": "installed action (%s open)" % kind, "from": installed_before, "to": installed_before,
+                  "changed": False}]
+    return {"device_class": "hawkbit", "status": "changed" if changed else "ok", "action": action, "items": items}
+
+
 class HawkbitCycle:
     """``run()`` returns ``[(step name, module result)]``; its last entry, ``report``, is what the record is made of."""
 
@@ -83,18 +130,19 @@ class HawkbitCycle:
         self.run_step = run_step
         self.check_mode = check_mode
         self.ran = []
-        self.first = None
+        self.results = {}
         self.action_id = None
-        self.proceeding = False
 
-    def call(self, name, module, args, ddi=True, check_mode=None):
-        """One module call; a failed one ends the cycle (the role's ``rescue``)."""
+    def call(self, name, module, args, ddi=True, check_mode=None, register=None):
+        """One module call, its result kept under ``register``; a failed one ends the cycle (the role's ``rescue``)."""
         args = dict(self.common, **args) if ddi else args
         if check_mode is None:
             result = self.run_step(module, args)
         else:  # a check on the way (the role's check_mode: true, changed_when: false)
             result = dict(self.run_step(module, args, check_mode=check_mode), changed=False)
         self.ran.append((name, result))
+        if register:
+            self.results[register] = result
         if result.get("failed") or result.get("unreachable"):
             raise StepFailed(name, result)
         return result
@@ -105,47 +153,43 @@ class HawkbitCycle:
                 self.ran.append(("Check the credentials", {"failed": True, "msg": "set exactly one of "
                                  "hawkbit_target_target_token and hawkbit_target_gateway_token"}))
                 raise StepFailed(*self.ran[-1])
-            report = self.preview() if self.check_mode else self.cycle()
+            if self.check_mode:  # what the role's pre-flight asks (tasks/preflight.yml): one poll
+                report = self.call("Poll the server", "hawkbit_poll", {})
+            else:
+                self.cycle()
+                report = cycle_report(self.results)
         except StepFailed as failure:
             report = self.failed(failure)
         self.ran.append((REPORT_STEP, report))
         return self.ran
 
-    def preview(self):
-        """Check mode: what the role's pre-flight asks (``tasks/preflight.yml``), one poll."""
-        return self.call("Poll the server", "hawkbit_poll", {})
-
-    # ------------------------------------------------------------------ main.yml's block
+    # ------------------------------------------------------------------ cycle.yml's block
     def cycle(self):
-        first = self.first = self.call("Poll the server", "hawkbit_poll", {})
+        first = self.call("Poll the server", "hawkbit_poll", {}, register="first_poll")
         kind = first["action"]["type"]
         if kind in ("deployment", "confirmation") and first["deployment"]["download"] != "skip":
             self.call("Pre-flight on the device (Python, download directory, free space)", "hawkbit_artifact",
                       {"chunks": first["deployment"]["chunks"], "dest": self.params["download_dir"], "preflight_only": True})
-        answered = self.answer(first)
-        poll = self.call("Poll again after confirming", "hawkbit_poll", {}) if kind == "confirmation" and answered else first
-        installed_before = (first["installed_action"] or {}).get("id") or "none"
-        kind = poll["action"]["type"]
-        if kind == "deployment":
-            return self.deployment(poll, installed_before)
-        if kind == "cancel":
-            return self.cancel(poll)
-        return {"device_class": "hawkbit", "status": "changed" if answered else "ok", "action": poll["action"],
-                "items": [{"component": "installed action (%s open)" % kind, "from": installed_before,
-                           "to": installed_before, "changed": False}]}
+        self.answer(first)
+        poll = first
+        if kind == "confirmation" and (_changed(self.results.get("confirmed")) or _changed(self.results.get("auto_confirm"))):
+            poll = self.call("Poll again after confirming", "hawkbit_poll", {}, register="second_poll")
+        if poll["action"]["type"] == "deployment":
+            self.deployment(poll, (first["installed_action"] or {}).get("id") or "none")
+        elif poll["action"]["type"] == "cancel":
+            self.cancel(poll)
 
     def answer(self, first):
-        """answer.yml: config data, auto-confirm, confirmation; True when a confirmation or auto-confirm changed."""
-        params, answered = self.params, False
+        """answer.yml: config data, auto-confirm, confirmation."""
+        params = self.params
         if first["config_data_requested"] and params["config_data"]:
             self.call("Send the config data the server asks for", "hawkbit_config_data", {"data": params["config_data"]})
         if params["confirmation_policy"] == "auto_confirm":
-            answered = bool(self.call("Switch auto-confirm on", "hawkbit_confirmation",
-                                      {"auto_confirm": True, "remark": "fleetops.upgrade.hawkbit_target policy"}).get("changed"))
+            self.call("Switch auto-confirm on", "hawkbit_confirmation",
+                      {"auto_confirm": True, "remark": "fleetops.upgrade.hawkbit_target policy"}, register="auto_confirm")
         if params["confirmation_policy"] == "confirm" and first["action"]["type"] == "confirmation":
-            answered = bool(self.call("Confirm the waiting action", "hawkbit_confirmation",
-                                      {"action_id": first["action"]["id"], "confirmation": "confirmed"}).get("changed")) or answered
-        return answered
+            self.call("Confirm the waiting action", "hawkbit_confirmation",
+                      {"action_id": first["action"]["id"], "confirmation": "confirmed"}, register="confirmed")
 
     def deployment(self, poll, installed_before):
         """deployment.yml and install.yml."""
@@ -162,34 +206,25 @@ class HawkbitCycle:
         download = {}
         if deployment["download"] != "skip":
             download = self.call("Download and verify the artifacts on the device", "hawkbit_artifact",
-                                 {"chunks": chunks, "dest": dest})
-        downloaded = {}
-        if not install_now and (download.get("changed") or deployment["maintenance_window"] is None):
+                                 {"chunks": chunks, "dest": dest}, register="download")
+        if not install_now and (_changed(download) or deployment["maintenance_window"] is None):
             waiting = "download only" if deployment["maintenance_window"] is None else "waiting for the maintenance window"
-            downloaded = self.call("Report the download (the installation waits)", "hawkbit_feedback",
-                                   {"action_id": self.action_id, "execution": "downloaded",
-                                    "details": ["downloaded %s; %s" % (_parts_and_versions(chunks), waiting)]})
+            self.call("Report the download (the installation waits)", "hawkbit_feedback",
+                      {"action_id": self.action_id, "execution": "downloaded",
+                       "details": ["downloaded %s; %s" % (_parts_and_versions(chunks), waiting)]}, register="downloaded")
         if install_now:
             self.install(chunks, download.get("paths") or {}, installed_before)
-        source = "none" if installed_before == "none" else "action %s" % installed_before
-        items = [{"component": "%s %s" % (chunk.get("part"), chunk.get("name")), "from": source,
-                  "to": "%s%s" % (chunk.get("version"), "" if install_now else " (downloaded, not installed)"),
-                  "changed": bool(install_now or download.get("changed"))} for chunk in chunks]
-        changed = install_now or download.get("changed") or downloaded.get("changed")
-        return {"device_class": "hawkbit", "status": "changed" if changed else "ok", "action": poll["action"], "items": items}
 
     def install(self, chunks, paths, installed_before):
         params, dest = self.params, self.params["download_dir"]
-        self.proceeding = bool(self.call("Report that the installation starts", "hawkbit_feedback",
-                                         {"action_id": self.action_id, "execution": "proceeding",
-                                          "details": ["installing %s" % ", ".join(str(c.get("part")) for c in chunks)]})
-                               .get("changed"))
+        self.call("Report that the installation starts", "hawkbit_feedback",
+                  {"action_id": self.action_id, "execution": "proceeding",
+                   "details": ["installing %s" % ", ".join(str(c.get("part")) for c in chunks)]}, register="proceeding")
         installed = self.call("Install every chunk through its command", "hawkbit_install",
                               {"action_id": self.action_id, "dest": dest, "chunks": chunks, "paths": paths,
                                "commands": params["install_commands"], "reboot_exit_code": params["reboot_exit_code"],
                                "installed_before": installed_before}, ddi=False)
-        reboot = bool(installed.get("reboot_required"))
-        if reboot:
+        if installed.get("reboot_required"):
             # what ansible.builtin.reboot answers on the controller's local connection
             self.ran.append(("Reboot the device", {"failed": True, "rebooted": False,
                                                    "msg": "Running ansible.builtin.reboot with local connection would reboot the control node."}))
@@ -207,36 +242,27 @@ class HawkbitCycle:
     def cancel(self, poll):
         """cancel.yml: accepted before the installation started on the device, rejected once it has."""
         stop_id = poll["cancel"]["stop_id"]
-        started = os.path.exists(os.path.join(self.params["download_dir"], ".installing-%s" % stop_id))
-        answer = self.call("Answer the cancel (accepted before installation, rejected once it started)", "hawkbit_feedback",
-                           {"kind": "cancel", "action_id": poll["action"]["id"],
-                            "execution": "rejected" if started else "closed", "finished": "none" if started else "success",
-                            "details": ["installation already started: cancel rejected" if started
-                                        else "not installed: cancel accepted"]})
-        return {"device_class": "hawkbit", "status": "changed" if answer.get("changed") else "ok", "action": poll["action"],
-                "items": [{"component": "cancel of action %s" % stop_id, "from": "open",
-                           "to": "rejected (installation under way)" if started else "canceled",
-                           "changed": bool(answer.get("changed"))}]}
+        started = self.results["cancel_started"] = os.path.exists(
+            os.path.join(self.params["download_dir"], ".installing-%s" % stop_id))
+        self.call("Answer the cancel (accepted before installation, rejected once it started)", "hawkbit_feedback",
+                  {"kind": "cancel", "action_id": poll["action"]["id"],
+                   "execution": "rejected" if started else "closed", "finished": "none" if started else "success",
+                   "details": ["installation already started: cancel rejected" if started
+                               else "not installed: cancel accepted"]}, register="cancel_answer")
 
-    # ------------------------------------------------------------------ main.yml's rescue
+    # ------------------------------------------------------------------ cycle.yml's rescue
     def failed(self, failure):
         result = failure.result
-        msg = "%s: %s" % (failure.name, result.get("msg") or "failed")
-        if self.proceeding:
+        if self.check_mode:  # the role's pre-flight records the failed poll itself
+            return result
+        if _changed(self.results.get("proceeding")):
             details = (["failed step: %s" % failure.name, str(result.get("msg") or "")]
                        + list(result.get("stderr_lines") or [])[-FAILURE_LINES:]
                        + list(result.get("stdout_lines") or [])[-FAILURE_LINES:])
             self.ran.append(("Report the failure to the server", self.run_step("hawkbit_feedback", dict(
                 self.common, action_id=self.action_id, execution="closed", finished="failure", details=details))))
-        if self.action_id is not None:
-            state = "action %s %s" % (self.action_id, "reported failed" if self.proceeding else "left open")
-        elif self.first is not None and self.first["action"].get("id") is not None:
-            state = "action %s left open" % self.first["action"]["id"]
-        else:
-            state = "unchanged"
-        if self.check_mode:  # the role's pre-flight records the failed poll itself
-            return dict(result, device_state=result.get("device_state") or state)
-        return {"device_class": "hawkbit", "status": "failed", "msg": msg, "device_state": state, "items": []}
+        self.results["failure"] = {"step": failure.name, "msg": result.get("msg")}
+        return cycle_report(self.results)
 
 
 def hawkbit_cycle(common, args, run_step, check_mode=False):

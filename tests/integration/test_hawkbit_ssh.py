@@ -257,8 +257,9 @@ def test_preflight_refusals_leave_the_action_open(device, sim, tmp_path):
     for host in ("big", "busy"):
         action = fleet.action(host, actions[host])
         assert action["status"] == "RUNNING" and not action["closed"] and action["feedback"] == [], (host, action)
-    recorded = run.results(ROLE + "Record the failure for the fleet report")
-    assert recorded["big"]["ansible_facts"]["fleetops_upgrade_result"]["device_state"] == "action %s left open" % actions["big"]
+    recorded = run.results(ROLE + "Record the result for the fleet report")
+    assert recorded["big"]["record"]["device_state"] == "action %s left open" % actions["big"]
+    assert recorded["big"]["record"]["msg"].startswith("Pre-flight on the device")
 
 
 def test_a_failing_install_command_is_reported_but_an_unreachable_device_or_a_wrong_variable_is_not(device, sim, tmp_path):

@@ -109,3 +109,25 @@ def test_an_upgrade_records_each_chunk_from_the_installed_action():
     assert script.modules()[-3:] == ["hawkbit_install", "hawkbit_feedback", "hawkbit_install"]  # verify skipped
     assert outcome["changed"] and outcome["record"]["status"] == "upgraded"
     assert outcome["record"]["components"] == [{"component": "os firmware", "from": "action 3", "to": "2.0", "changed": True}]
+
+
+def test_the_role_tasks_registered_results_make_the_same_report():
+    """fleet_record's hawkbit_cycle: skipped registered results count as not run, a templated boolean may be a string."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
+
+    skipped = {"skipped": True, "changed": False}
+    window = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip", maintenance_window="unavailable"))
+    report = cycle_report({"first_poll": window, "second_poll": {}, "confirmed": skipped, "download": {"changed": True},
+                           "downloaded": skipped, "failure": {}})
+    assert report["status"] == "changed"
+    assert report["items"] == [{"component": "os firmware", "from": "action 3", "to": "2.0 (downloaded, not installed)",
+                                "changed": True}]
+    cancel = {"action": {"type": "cancel", "id": "8"}, "cancel": {"stop_id": "7"}, "installed_action": None}
+    for started, to in (("False", "canceled"), ("True", "rejected (installation under way)"), (False, "canceled")):
+        report = cycle_report({"first_poll": cancel, "cancel_started": started, "cancel_answer": {"changed": True}})
+        assert report["items"][0]["to"] == to and report["items"][0]["component"] == "cancel of action 7"
+    failed = cycle_report({"first_poll": DEPLOYMENT, "proceeding": {"changed": True},
+                          "failure": {"step": "Reboot the device", "msg": "timed out"}})
+    assert (failed["msg"], failed["device_state"]) == ("Reboot the device: timed out", "action 7 reported failed")
+    assert cycle_report({"first_poll": {"failed": True}, "failure": {"step": "Poll the server", "msg": "401"}})[
+        "device_state"] == "unchanged"
