@@ -28,6 +28,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._connection impor
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 
 LOCAL_TRANSPORTS = frozenset(("local", "ansible.builtin.local", "ansible.legacy.local"))
+CONTROLLER_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))  # a delegate_to that is the controller itself
 
 
 def in_process_enabled():

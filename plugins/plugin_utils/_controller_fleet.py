@@ -31,7 +31,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import LOCAL_TRANSPORTS, in_process_enabled
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES, LOCAL_TRANSPORTS, in_process_enabled
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
@@ -39,7 +39,6 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report imp
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 DEVICE_TASK = "%s.fleet_device" % COLLECTION
-CONTROLLER_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))
 
 
 class RoleDefinition:

@@ -20,9 +20,8 @@ import os
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import REPORT_STEP
-
-CONTROLLER_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))
 FAILURE_LINES = 10
 
 CYCLE_SPEC = dict(
