@@ -442,6 +442,19 @@ def host_outcomes(report, controller_hosts):
             if e["status"] in FAILING_STATUSES or e["host"] in controller}
 
 
+def outcome_result(outcome):
+    """The task result that gives a device its run outcome (one of ``host_outcomes``) in the recap and in AWX's host
+    status: changed when upgraded; failed when it failed, could not be reached or was refused."""
+    status = outcome.get("status") if isinstance(outcome, dict) else None
+    if status not in STATUSES:
+        return dict(failed=True, changed=False,
+                    msg="outcome must be a device's entry of the fleet report's outcomes ({status, msg}, status one "
+                        "of %s), got %s" % (", ".join(STATUSES), "status %r" % status if isinstance(outcome, dict)
+                                            else type(outcome).__name__))
+    return dict(changed=status == "upgraded", failed=status in FAILING_STATUSES, status=status,
+                msg="%s: %s" % (status, outcome.get("msg") or ""))
+
+
 def _versions(components, key):
     return ", ".join("%s %s" % (c["component"], c.get(key) if c.get(key) is not None else "unknown")
                      for c in components) or "-"

@@ -43,6 +43,36 @@ def test_controller_path_and_roles_write_the_same_report(encedo_process, images,
     assert upgrade_starts(encedo_process, fast_names) == upgrade_starts(encedo_process, slow_names) == {"a1", "a3", "a4"}
 
 
+def outcome_results(run):
+    """{host: result} of the last play's fleet_outcome task (the one task of its play)."""
+    task = run.data["plays"][-1]["tasks"][0]
+    assert task["task"]["name"].startswith("Give the device its outcome")
+    return task["hosts"]
+
+
+def test_outcomes_answered_in_the_controller_process_are_those_of_a_worker(encedo_process, images, tmp_path):
+    """The last play's strategy (fleetops.upgrade.fleet) makes each fleet_outcome result in the controller process;
+    with linear every host gets a worker: the recap, the exit code and the task results are the same."""
+    devices = {"a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.3.0"}, "a3": {"firmware": "1.2.2", "check_fails": True}}
+    runs = []
+    for strategy in ("fleetops.upgrade.fleet", "linear"):
+        (tmp_path / strategy).mkdir()
+        _names, inventory = encedo_fleet(encedo_process, images, devices, extra_hosts={"x1": {}})
+        runs.append(run_fleet(inventory, tmp_path / strategy, fleetops_canary=0, fleetops_max_failures=1,
+                              fleetops_outcome_strategy=strategy)[0])
+    in_controller, in_workers = runs
+    assert in_controller.rc == in_workers.rc == 2, in_controller.stdout[-3000:]
+    assert in_controller.stats == in_workers.stats
+    assert {h for h, s in in_controller.stats.items() if s["failures"]} == {"a3", "x1"}
+    assert in_controller.stats["a1"]["changed"] and not in_controller.stats["a2"]["changed"]
+    answers = outcome_results(in_controller)
+    # a worker adds ansible-core 2.19's placeholder traceback to a failed result; nothing else differs
+    assert answers == {host: {k: v for k, v in result.items() if k != "exception"}
+                       for host, result in outcome_results(in_workers).items()}
+    assert answers["a1"]["msg"].startswith("upgraded: ") and answers["a1"]["changed"] is True
+    assert answers["x1"]["failed"] is True and answers["x1"]["msg"].startswith("refused: ")
+
+
 def test_variables_that_cannot_work_fail_the_device_before_any_request(encedo_process, images, tmp_path):
     names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.2.2"},
                                                              "a3": {"firmware": "1.2.2"}})

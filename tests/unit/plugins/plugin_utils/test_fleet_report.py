@@ -120,3 +120,17 @@ def test_report_batches_and_html_of_a_big_fleet():
     assert report["batches"] == 11 and report["hosts"][-1]["batch"] == 11
     page = fleet.report_html(report)
     assert page.count("<tr>") == 1001 and "http" not in page
+
+
+@pytest.mark.parametrize("status, changed, failed", [
+    ("upgraded", True, False), ("unchanged", False, False), ("not_attempted", False, False),
+    ("failed", False, True), ("unreachable", False, True), ("refused", False, True)])
+def test_outcome_result_changes_or_fails_the_host_by_status(status, changed, failed):
+    result = fleet.outcome_result({"status": status, "msg": "why"})
+    assert (result["changed"], result["failed"], result["msg"]) == (changed, failed, "%s: why" % status)
+
+
+@pytest.mark.parametrize("outcome, named", [(None, "NoneType"), ("upgraded", "str"), ({"status": "done"}, "'done'")])
+def test_outcome_result_refuses_what_is_no_outcome(outcome, named):
+    result = fleet.outcome_result(outcome)
+    assert result["failed"] is True and named in result["msg"] and "upgraded, unchanged" in result["msg"]

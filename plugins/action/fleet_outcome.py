@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, fleetops.upgrade contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import outcome_result
+
+
+class ActionModule(ActionBase):
+    """Give this device its fleet run outcome as a task result (the fleetops.upgrade.fleet strategy answers the
+    same in the controller process)."""
+
+    _supports_check_mode = True
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("outcome",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        result.update(outcome_result(self._task.args.get("outcome")))
+        return result
