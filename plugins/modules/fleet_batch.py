@@ -12,9 +12,10 @@ module: fleet_batch
 short_description: Upgrade the devices of a rollout batch that the controller reaches, in one task
 version_added: 0.3.0
 description:
-  - The rollout of C(fleetops.upgrade.upgrade) runs it once per batch, on the batch's first host listed by
-    M(fleetops.upgrade.fleet_preflight) (the C(fleetops.upgrade.fleet_rollout) filter puts only that one of them
-    in the rollout play); the batch's devices that run their role run at the same time.
+  - The rollout of C(fleetops.upgrade.upgrade) runs it once per batch (once per core for a batch of 50 devices or
+    more), on the batch's first hosts of the controller path chosen by M(fleetops.upgrade.fleet_plan) (the
+    C(fleetops.upgrade.fleet_rollout) filter puts only those of them in the rollout play); the batch's devices that
+    run their role run at the same time.
   - For each of those hosts in its batch (the devices needing work, sorted, cut by the play's C(serial)) it checks the role's variables against the role's
     argument spec, templates the role's M(fleetops.upgrade.fleet_device) task with them and runs its steps, all
     devices in threads of this task (at most C(forks) at once).
@@ -41,7 +42,7 @@ seealso:
 EXAMPLES = r"""
 - name: Upgrade the batch's devices that the controller reaches, in threads
   fleetops.upgrade.fleet_batch:
-  when: inventory_hostname in fleetops_preflight.controller
+  when: inventory_hostname in fleetops_run.controller
 """
 
 RETURN = r"""

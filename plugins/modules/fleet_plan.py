@@ -9,14 +9,22 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fleet_plan
-short_description: Check the rollout settings of a fleet run and start the run
+short_description: Check the rollout settings of a fleet run, start the run and choose the controller path's devices
 version_added: 0.2.0
 description:
   - First task of C(fleetops.upgrade.upgrade). Checks the rollout settings (a wrong value fails here, before any
     device is touched) and opens the run's state in the controller's temporary directory of this
     C(ansible-playbook) run, where M(fleetops.upgrade.fleet_record) stores each device's record and
     M(fleetops.upgrade.fleet_report) reads them.
+  - "Chooses the hosts of the play that the controller path takes (RV(controller)), because their role task would
+    run on the controller: Encedo and AppResponse devices with a local connection (C(ansible_connection: local), no
+    C(become)), Magewell devices delegated to C(localhost) (the default), hawkBit targets with a local connection
+    whose cycle needs none of the user's tasks. M(fleetops.upgrade.fleet_preflight) surveys them (one task per
+    core, on the hosts of RV(surveyors)) and M(fleetops.upgrade.fleet_batch) upgrades them. Every other host of a
+    known class is listed in RV(per_host) and runs its role. Hosts without a known class are left to the report.
+    C(FLEETOPS_IN_PROCESS=0) in the controller's environment switches the controller path off."
   - Run it once per run (C(run_once)) and C(register) it; the rollout play takes C(settings.serial) for its C(serial).
+    The task's host joins the group C(fleetops_planner), so later plays can read its result through C(hostvars).
   - Runs on the controller only (an action plugin); it contacts no device.
 author:
   - fleetops.upgrade contributors (@fleetops)
@@ -46,12 +54,14 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 seealso:
+  - module: fleetops.upgrade.fleet_preflight
+  - module: fleetops.upgrade.fleet_batch
   - module: fleetops.upgrade.fleet_record
   - module: fleetops.upgrade.fleet_report
 """
 
 EXAMPLES = r"""
-- name: Check the rollout settings and start the run
+- name: Check the rollout settings, start the run and choose the controller path's devices
   fleetops.upgrade.fleet_plan:
     canary: "{{ fleetops_canary | default(1) }}"
     batch: "{{ fleetops_batch | default('100%') }}"
@@ -72,6 +82,22 @@ spool:
   description: Directory of the run's state (inside the controller's temporary directory of this run).
   returned: success
   type: str
+controller:
+  description: The hosts the controller path takes, sorted.
+  returned: success
+  type: list
+  elements: str
+surveyors:
+  description: The hosts of RV(controller) whose M(fleetops.upgrade.fleet_preflight) task surveys a share of them
+    (one per core, 25 devices or more each).
+  returned: success
+  type: list
+  elements: str
+per_host:
+  description: The hosts of a known class that run their role (its pre-flight entry point, then its main).
+  returned: success
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -9,22 +9,18 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: fleet_preflight
-short_description: Survey the devices of a fleet run that the controller reaches, in one task
+short_description: Survey a share of the devices of a fleet run that the controller reaches, in one task
 version_added: 0.3.0
 description:
-  - Second task of C(fleetops.upgrade.upgrade), after M(fleetops.upgrade.fleet_plan), once per run (C(run_once)).
-  - "Takes every host of the play whose role task runs on the controller: Encedo and AppResponse devices with a
-    local connection (C(ansible_connection: local), no C(become)), Magewell devices delegated to C(localhost)
-    (the default). For each it reads its role (defaults, and the arguments of the role's one
+  - "The survey play of C(fleetops.upgrade.upgrade) runs it on each host of the C(surveyors) that
+    M(fleetops.upgrade.fleet_plan) chose: one task per core of the controller, each taking every N-th of the
+    controller path's devices (the plan's C(controller)), 25 devices or more each."
+  - For each device of its share it reads its role (defaults, and the arguments of the role's one
     M(fleetops.upgrade.fleet_device) task), templates it with the host's variables as Ansible would, and runs the
-    role's steps in check mode, all devices in threads of this task (at most C(forks) at once). No mutating request
-    is sent."
+    role's steps in check mode, all devices in threads of this task. No mutating request is sent.
   - Stores each device's pre-flight record for the report. Devices that need work are listed in RV(rollout); the
-    rollout upgrades them with M(fleetops.upgrade.fleet_batch), one task per batch.
-  - Every other host of a known class (hawkBit targets, devices reached over SSH or with C(become)) is listed in
-    RV(per_host) and runs its role's pre-flight entry point itself. Hosts without a known class are left to the report.
-  - C(FLEETOPS_IN_PROCESS=0) in the controller's environment switches this path off (every host runs its role).
-  - The task's host joins the group C(fleetops_planner), so later plays can read its result through C(hostvars).
+    rollout upgrades them with M(fleetops.upgrade.fleet_batch).
+  - On a host that is not one of the plan's C(surveyors) it surveys nothing.
   - Runs on the controller only (an action plugin).
 author:
   - fleetops.upgrade contributors (@fleetops)
@@ -44,25 +40,19 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Survey the devices the controller reaches (check mode, in threads)
+- name: Survey this task's share of the devices the controller reaches (check mode, in threads)
   fleetops.upgrade.fleet_preflight:
-  register: fleetops_preflight
-  run_once: true
+  when: inventory_hostname in fleetops_run.controller
 """
 
 RETURN = r"""
-controller:
-  description: The hosts surveyed here; the rollout upgrades those of them that need work with M(fleetops.upgrade.fleet_batch).
+statuses:
+  description: Pre-flight status per host of this task's share (C(upgraded) means it needs work, C(unchanged), C(failed), C(unreachable)).
   returned: success
-  type: list
-  elements: str
+  type: dict
+  sample: {"hem-001": "upgraded", "hem-003": "unchanged"}
 rollout:
-  description: The hosts of RV(controller) that need work, sorted.
-  returned: success
-  type: list
-  elements: str
-per_host:
-  description: The hosts of a known class that run their role's pre-flight themselves.
+  description: The hosts of RV(statuses) that need work, sorted.
   returned: success
   type: list
   elements: str

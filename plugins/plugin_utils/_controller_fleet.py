@@ -6,8 +6,8 @@
 A device whose role task would run on the controller (Encedo, AppResponse and hawkBit targets with a local
 connection, Magewell's ``delegate_to: localhost``; hawkBit targets only without the user's tasks) costs the
 controller one Ansible task per step of the run if it runs its role; here one task surveys all such devices of
-the run (``fleet_preflight``) and one task per batch (one per core for a large batch) upgrades them
-(``fleet_batch``), each device in a thread of that task's worker.
+the run (``fleet_plan``) chooses them, one task per core surveys them (``fleet_preflight``) and one task per batch
+(one per core for a large batch) upgrades them (``fleet_batch``), each device in a thread of that task's worker.
 
 The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
 ``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
@@ -171,6 +171,16 @@ class ControllerFleet:
         if str(connection) not in LOCAL_TRANSPORTS or str(become).lower() in ("true", "yes", "1"):
             return False
         return self._runs_in_worker(host, device_class)
+
+    def split(self, hosts, classes):
+        """``(controller, per_host)``: the hosts of a class in ``classes`` that the controller path takes (sorted), and
+        those that run their role (in ``hosts`` order). Hosts without such a class are in neither."""
+        controller, per_host = [], []
+        for host in hosts:
+            device_class = self.device_class(host)
+            if device_class in classes:
+                (controller if self.on_controller(host, device_class) else per_host).append(host)
+        return sorted(controller), per_host
 
     def _runs_in_worker(self, host, device_class):
         """False when the role's own arguments say it must run its tasks (hawkBit hooks, become, API delegate)."""

@@ -9,7 +9,7 @@ The run keeps its state in a spool directory inside the controller's per-run tem
 removed when it exits), so every worker of one run, and only of that run, sees it:
 
 - ``settings.json``: the validated rollout settings (written once by ``fleet_plan``);
-- ``controller.json``: the hosts the controller path surveys and upgrades in threads (``fleet_preflight``);
+- ``controller.json``: the hosts the controller path surveys and upgrades in threads (``fleet_plan`` chooses them);
 - ``records.jsonl``: one line per device and phase (``preflight`` or ``rollout``) written by
   ``fleet_device``, ``fleet_record`` or the controller path, all through ``make_record``;
 - ``outcomes``: one short line per device finished in the rollout, all the error budget reads.
@@ -154,7 +154,7 @@ def store_record(local_tmp, host, phase, record):
 
 
 def write_controller_hosts(path, hosts):
-    """The hosts the controller path (``fleet_preflight``, ``fleet_batch``) takes in this run."""
+    """The hosts the controller path (``fleet_preflight``, ``fleet_batch``) takes in this run (``fleet_plan``)."""
     write_atomic(os.path.join(path, "controller.json"), json.dumps(sorted(hosts)))
 
 
@@ -210,7 +210,8 @@ def rollout_batch(path, host):
 
 
 def batch_processes(count, cores=None):
-    """Worker processes that share a batch's ``count`` controller-path devices: one per core, 25 devices or more each."""
+    """Worker processes that share ``count`` controller-path devices (the survey, a batch): one per core, 25 devices
+    or more each."""
     cores = cores or os.cpu_count() or 1
     return max(1, min(cores, count // DEVICES_PER_BATCH_PROCESS))
 
@@ -220,14 +221,29 @@ def _controller_members(path, batch):
     return [h for h in batch if h in controller]
 
 
+def _share(members, host):
+    """``(hosts, processes)``: the devices of ``members`` that ``host``'s task takes (every ``processes``-th,
+    when ``host`` is one of the first ``processes`` members), and how many tasks share them."""
+    processes = batch_processes(len(members))
+    leaders = members[:processes]
+    return (members[leaders.index(host)::processes] if host in leaders else []), processes
+
+
+def survey_leaders(controller_hosts):
+    """The hosts whose ``fleet_preflight`` tasks survey the controller path's devices: one per process."""
+    return controller_hosts[:batch_processes(len(controller_hosts))]
+
+
+def survey_share(path, host):
+    """``(hosts, processes)``: the controller-path devices ``host``'s ``fleet_preflight`` task surveys."""
+    return _share(read_controller_hosts(path), host)
+
+
 def controller_share(path, host):
     """``(hosts, processes)``: the controller-path devices ``host``'s ``fleet_batch`` task upgrades (every
     ``processes``-th of its batch's, when ``host`` is one of the batch's first ``processes``), and how many
     tasks share the batch."""
-    members = _controller_members(path, rollout_batch(path, host))
-    processes = batch_processes(len(members))
-    leaders = members[:processes]
-    return (members[leaders.index(host)::processes] if host in leaders else []), processes
+    return _share(_controller_members(path, rollout_batch(path, host)), host)
 
 
 def rollout_play(path):

@@ -130,17 +130,28 @@ def test_a_device_running_its_role_progresses_with_the_controller_batch(encedo_p
     assert run.stats["e1"]["changed"] and run.stats["mw1"]["changed"]
 
 
+def shares(run):
+    """(surveys, batches): the devices each fleet_preflight and each fleet_batch task took (its result's statuses;
+    found by the result's keys: the json callback files results of the free strategy under whichever task it
+    printed last)."""
+    results = [result for play in run.data["plays"] for entry in play["tasks"] for result in entry["hosts"].values()
+               if "statuses" in result]
+    return ([r["statuses"] for r in results if "rollout" in r], [r["statuses"] for r in results if "rollout" not in r])
+
+
 def test_a_large_batch_is_shared_by_one_task_per_core(encedo_process, images, tmp_path):
-    """51 devices: the canary, then a batch of 50 that one fleet_batch task per core (25 devices or more each,
-    at most two here) upgrades, each its share, every device exactly once."""
+    """51 devices: one fleet_preflight task per core surveys its share, then the canary, then a batch of 50 that one
+    fleet_batch task per core (25 devices or more each, at most two here) upgrades, each its share: every device
+    exactly once."""
     devices = {"a%02d" % i: {"firmware": "1.2.2"} for i in range(51)}
     names, inventory = encedo_fleet(encedo_process, images, devices)
     run, report = run_fleet(inventory, tmp_path)
     assert run.rc == 0, run.stdout[-3000:]
     assert {e["status"] for e in report["hosts"]} == {"upgraded"} and len(report["hosts"]) == 51
-    shares = [result["statuses"] for play in run.data["plays"] for entry in play["tasks"]
-              for result in entry["hosts"].values() if "statuses" in result]
     processes = min(2, os.cpu_count() or 1)
-    assert sorted(len(share) for share in shares) == sorted([1] + [50 // processes] * processes)
-    assert sorted(host for share in shares for host in share) == sorted(devices)
+    surveys, batches = shares(run)
+    assert sorted(len(share) for share in surveys) == sorted([51 // processes] * (processes - 1) + [51 - 51 // processes * (processes - 1)])
+    assert sorted(host for share in surveys for host in share) == sorted(devices)
+    assert sorted(len(share) for share in batches) == sorted([1] + [50 // processes] * processes)
+    assert sorted(host for share in batches for host in share) == sorted(devices)
     assert upgrade_starts(encedo_process, names) == set(devices)

@@ -86,7 +86,7 @@ def test_a_wrong_rollout_setting_stops_the_run_before_any_device(encedo_process,
     run, report = run_fleet(inventory, tmp_path, fleetops_batch="12.5%")
     assert run.rc == 2 and report is None
     assert "fleetops_batch: expected a positive count or a percentage" in run.result(
-        "Check the rollout settings and start the run", "a1")["msg"]
+        "Check the rollout settings, start the run and choose the devices the controller reaches itself", "a1")["msg"]
     assert encedo_process.log(device=names["a1"]) == []
 
 

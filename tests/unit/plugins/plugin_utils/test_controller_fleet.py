@@ -86,6 +86,12 @@ def test_only_hosts_whose_role_task_runs_on_the_controller(host, expected):
     assert fleet_.on_controller("h", fleet_.device_class("h")) is expected
 
 
+def test_the_plan_splits_the_hosts_of_the_run_classes_between_the_two_paths():
+    fleet_ = controller_fleet(e2=ENCEDO, s1=dict(ENCEDO, ansible_connection="ssh"), e1=ENCEDO, x1={},
+                              m1={"fleetops_device_class": "magewell"}, h1=dict(HAWKBIT, ansible_connection="ssh"))
+    assert fleet_.split(["e2", "s1", "e1", "x1", "m1", "h1"], ("encedo", "hawkbit")) == (["e1", "e2"], ["s1", "h1"])
+
+
 def test_switching_the_in_process_path_off_switches_the_controller_path_off(monkeypatch):
     monkeypatch.setenv("FLEETOPS_IN_PROCESS", "0")
     assert controller_fleet(h=ENCEDO).on_controller("h", "encedo") is False
@@ -129,6 +135,20 @@ def test_a_large_batch_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
     assert fleet.controller_share(spool, "a00") == (["a00"], 1)
     assert [fleet.batch_processes(n, cores=2) for n in (1, 49, 50, 500)] == [1, 1, 2, 2]
     assert fleet.batch_processes(500, cores=16) == 16 and fleet.batch_processes(100, cores=16) == 4
+
+
+def test_the_survey_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet.os, "cpu_count", lambda: 2)
+    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings())
+    devices = ["a%02d" % i for i in range(51)]
+    fleet.write_controller_hosts(spool, list(reversed(devices)))
+    assert fleet.survey_leaders(sorted(devices)) == ["a00", "a01"]
+    first, second = fleet.survey_share(spool, "a00"), fleet.survey_share(spool, "a01")
+    assert (len(first[0]), len(second[0]), first[1]) == (26, 25, 2)
+    assert sorted(first[0] + second[0]) == devices
+    assert fleet.survey_share(spool, "a02") == ([], 2)
+    fleet.write_controller_hosts(spool, devices[:49])
+    assert fleet.survey_leaders(devices[:49]) == ["a00"] and fleet.survey_share(spool, "a00") == (devices[:49], 1)
 
 
 def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
