@@ -219,10 +219,10 @@ class UpgradeFollower:
         self.started_at = clock()
 
     def probe(self):
-        listed = {d["serial"]: d for d in map(device_from_record, self.client.get_devs())}
+        listed = {record["sn"]: record for record in self.client.get_devs()}  # the cloud's every device: convert only ours
         back = []
         for serial in sorted(self.pending):
-            device = listed.get(serial)
+            device = device_from_record(listed[serial]) if serial in listed else None
             if device is not None:
                 self.devices[serial] = device
             self.entries[serial]["device_state"] = describe_device_state(device)
