@@ -6,9 +6,10 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import outcome_result
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import host_outcome_result, spool_dir
 
 
 class ActionModule(ActionBase):
@@ -17,9 +18,9 @@ class ActionModule(ActionBase):
 
     _supports_check_mode = True
     _requires_connection = False
-    _VALID_ARGS = frozenset(("outcome",))
+    _VALID_ARGS = frozenset()
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        result.update(outcome_result(self._task.args.get("outcome")))
+        result.update(host_outcome_result(spool_dir(C.DEFAULT_LOCAL_TMP), (task_vars or {}).get("inventory_hostname")))
         return result

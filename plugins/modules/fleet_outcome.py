@@ -16,18 +16,15 @@ description:
     a device that failed was not failed by its role (the rollout records failures instead of raising them). This task
     gives each such device its outcome from the fleet report, so the recap, the exit code and AWX's per-host status
     tell the truth.
-  - Changed when the device was C(upgraded); failed when it C(failed), was C(unreachable) or was C(refused); ok
-    otherwise (C(unchanged), C(not_attempted)).
+  - The outcome is the host's entry of the C(outcomes) of the run's M(fleetops.upgrade.fleet_report), which must
+    run first (it stores them in the run's state). Changed when the device was C(upgraded); failed when it
+    C(failed), was C(unreachable) or was C(refused), or when the report gave it no outcome; ok otherwise
+    (C(unchanged), C(not_attempted)).
   - Runs on the controller only (an action plugin) and contacts no device. Under the C(fleetops.upgrade.fleet)
     strategy its result is made in the controller's process, without a worker per device.
 author:
   - fleetops.upgrade contributors (@fleetops)
-options:
-  outcome:
-    description:
-      - The device's entry of the C(outcomes) that M(fleetops.upgrade.fleet_report) returns - C(status) and C(msg).
-    type: dict
-    required: true
+options: {}
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -45,7 +42,6 @@ seealso:
 EXAMPLES = r"""
 - name: Give each device its outcome (failed devices fail, upgraded ones are changed)
   fleetops.upgrade.fleet_outcome:
-    outcome: "{{ fleetops_fleet_report.outcomes[inventory_hostname] }}"
 """
 
 RETURN = r"""
@@ -65,7 +61,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(outcome=dict(type="dict", required=True)), supports_check_mode=True)
+    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_outcome runs on the controller only (it is an action plugin)")
 
 

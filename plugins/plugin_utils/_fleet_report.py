@@ -12,7 +12,9 @@ removed when it exits), so every worker of one run, and only of that run, sees i
 - ``controller.json``: the hosts the controller path surveys and upgrades in threads (``fleet_plan`` chooses them);
 - ``records.jsonl``: one line per device and phase (``preflight`` or ``rollout``) written by
   ``fleet_device``, ``fleet_record`` or the controller path, all through ``make_record``;
-- ``outcomes``: one short line per device finished in the rollout, all the error budget reads.
+- ``outcomes``: one short line per device finished in the rollout, all the error budget reads;
+- ``host_outcomes.json``: the outcome each host of the last play gets (``fleet_report`` writes it,
+  ``fleet_outcome`` reads it).
 
 Lines are appended with a single ``write()`` on an ``O_APPEND`` descriptor, so concurrent workers
 never interleave them. Reading these files instead of ``hostvars`` keeps the report and the budget
@@ -456,6 +458,38 @@ def host_outcomes(report, controller_hosts):
     controller = set(controller_hosts)
     return {e["host"]: {"status": e["status"], "msg": e.get("msg") or ""} for e in report["hosts"]
             if e["status"] in FAILING_STATUSES or e["host"] in controller}
+
+
+def write_host_outcomes(path, outcomes):
+    """``host_outcomes``' answer for the run, for ``fleet_outcome``."""
+    write_atomic(os.path.join(path, "host_outcomes.json"), json.dumps(outcomes))
+
+
+_HOST_OUTCOMES = {}
+
+
+def read_host_outcome(path, host):
+    """The outcome ``fleet_report`` gave ``host`` (None when it gave none); the file is parsed once per process."""
+    name = os.path.join(path, "host_outcomes.json")
+    try:
+        stat = os.stat(name)
+    except FileNotFoundError:
+        return None
+    key = (name, stat.st_mtime_ns, stat.st_size)
+    if key not in _HOST_OUTCOMES:
+        with open(name) as handle:
+            _HOST_OUTCOMES.clear()
+            _HOST_OUTCOMES[key] = json.load(handle)
+    return _HOST_OUTCOMES[key].get(host)
+
+
+def host_outcome_result(path, host):
+    """``fleet_outcome``'s result for ``host`` in the run whose spool is ``path``."""
+    outcome = read_host_outcome(path, host)
+    if outcome is None:
+        return dict(failed=True, changed=False, msg="the fleet report gave %s no outcome: fleetops.upgrade.fleet_report "
+                                                    "must run first, and only its outcomes' hosts get one" % host)
+    return outcome_result(outcome)
 
 
 def outcome_result(outcome):

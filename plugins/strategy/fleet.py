@@ -12,8 +12,8 @@ short_description: Linear, with the fleet run's per-device outcome tasks answere
 version_added: 0.2.0
 description:
   - The C(ansible.builtin.linear) strategy, except for one kind of task. A M(fleetops.upgrade.fleet_outcome) task,
-    called by that name with no loop, condition, retry, delegation or notification, gets its result in the
-    controller's main process instead of a forked worker. Its result goes through Ansible's own result handling, so
+    called by that name with no arguments, loop, condition, retry, delegation or notification, gets its result in
+    the controller's main process instead of a forked worker. Its result goes through Ansible's own result handling, so
     callbacks, the recap, the exit code, C(register), C(ignore_errors) and AWX's events and host status are those of
     any task.
   - C(fleetops.upgrade.upgrade) uses it for its last play, which gives every device its outcome. A worker costs the
@@ -29,24 +29,22 @@ seealso:
   - module: fleetops.upgrade.fleet_outcome
 """
 
-from ansible.errors import AnsibleError
-from ansible.module_utils.common.text.converters import to_text
+from ansible import constants as C
 from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModule
-from ansible.template import Templar
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import outcome_result
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import host_outcome_result, spool_dir
 
 try:  # ansible-core 2.19 and later
     from ansible.executor.task_result import _RawTaskResult
 except ImportError:  # ansible-core 2.16 to 2.18: the queue takes (host name, task uuid, result)
     _RawTaskResult = None
 
-IN_CONTROLLER = {"fleetops.upgrade.fleet_outcome": lambda args: outcome_result(args.get("outcome"))}
-_NEEDS_A_WORKER = ("loop", "loop_with", "until", "when", "changed_when", "failed_when", "delegate_to", "notify")
+IN_CONTROLLER = {"fleetops.upgrade.fleet_outcome": lambda host: host_outcome_result(spool_dir(C.DEFAULT_LOCAL_TMP), host)}
+_NEEDS_A_WORKER = ("loop", "loop_with", "until", "when", "changed_when", "failed_when", "delegate_to", "notify", "args")
 
 
 def answered_in_controller(task):
-    """The function that makes ``task``'s result from its templated arguments, or None when it needs a worker."""
+    """The function that makes ``task``'s result for a host (by name), or None when it needs a worker."""
     answer = IN_CONTROLLER.get(task.action)
     if answer is None or any(getattr(task, keyword, None) for keyword in _NEEDS_A_WORKER):
         return None
@@ -62,11 +60,7 @@ class StrategyModule(LinearStrategyModule):
         self._queued_task_cache[(host.name, task._uuid)] = dict(host=host, task=task, task_vars=task_vars,
                                                                 play_context=play_context)
         self._tqm.send_callback("v2_runner_on_start", host, task)
-        try:
-            result = answer(Templar(loader=self._loader, variables=task_vars).template(task.args))
-        except AnsibleError as exc:
-            result = dict(failed=True, msg=to_text(exc))
-        result.setdefault("changed", False)
+        result = answer(host.name)
         result["_ansible_no_log"] = bool(play_context.no_log)
         if _RawTaskResult is None:
             self._final_q.send_task_result(host.name, task._uuid, result, task_fields=task.dump_attrs())

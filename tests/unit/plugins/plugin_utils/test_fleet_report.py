@@ -134,3 +134,15 @@ def test_outcome_result_changes_or_fails_the_host_by_status(status, changed, fai
 def test_outcome_result_refuses_what_is_no_outcome(outcome, named):
     result = fleet.outcome_result(outcome)
     assert result["failed"] is True and named in result["msg"] and "upgraded, unchanged" in result["msg"]
+
+
+def test_the_outcome_of_a_host_is_the_one_the_report_stored(tmp_path):
+    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings())
+    assert fleet.host_outcome_result(spool, "a1")["failed"] is True  # no report yet
+    fleet.write_host_outcomes(spool, {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"}})
+    assert fleet.host_outcome_result(spool, "a1") == {"changed": True, "failed": False, "status": "upgraded",
+                                                      "msg": "upgraded: firmware 1.3.0"}
+    missing = fleet.host_outcome_result(spool, "a2")
+    assert missing["failed"] is True and "gave a2 no outcome" in missing["msg"]
+    fleet.write_host_outcomes(spool, {"a1": {"status": "failed", "msg": "check failed!"}})  # a later report wins
+    assert fleet.host_outcome_result(spool, "a1")["failed"] is True

@@ -1,20 +1,15 @@
 """The fleet strategy answers a plain fleet_outcome task in the controller process, through the same result queue a
-worker uses; every other task, and a fleet_outcome task with a condition, loop or delegation, goes to a worker."""
+worker uses; every other task, and a fleet_outcome task with arguments, a condition, loop or delegation, goes to a
+worker."""
 
 import pytest
 from ansible.inventory.host import Host
-from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModule
 
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet_report
 from ansible_collections.fleetops.upgrade.plugins.strategy import fleet
-
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core < 2.19 templates every string
-    def trust_as_template(value):
-        return value
 
 
 class Recorder:
@@ -37,25 +32,28 @@ def returned(call):
 
 
 @pytest.fixture
-def strategy(monkeypatch):
+def strategy(monkeypatch, tmp_path):
+    monkeypatch.setattr(fleet.C, "DEFAULT_LOCAL_TMP", str(tmp_path))
+    spool = fleet_report.start_spool(str(tmp_path), fleet_report.rollout_settings())
+    fleet_report.write_host_outcomes(spool, {"a1": {"status": "failed", "msg": "check failed"},
+                                             "a2": {"status": "upgraded", "msg": "firmware 1.3.0"}})
     workers = []
     monkeypatch.setattr(LinearStrategyModule, "_queue_task", lambda self, host, task, *rest: workers.append((host.name, task.action)))
     module = fleet.StrategyModule.__new__(fleet.StrategyModule)
     module._tqm = module._final_q = Recorder()
-    module._loader = DataLoader()
     module._queued_task_cache = {}
     module._pending_results = 0
     module.workers = workers
     return module
 
 
-def task(action="fleetops.upgrade.fleet_outcome", **keywords):
-    return Task.load(dict(keywords, action=action, args={"outcome": trust_as_template("{{ report[inventory_hostname] }}")}))
+def task(action="fleetops.upgrade.fleet_outcome", args=None, **keywords):
+    return Task.load(dict(keywords, action=action, args=args or {}))
 
 
 def test_a_plain_fleet_outcome_task_is_answered_in_the_controller(strategy):
     host, outcome_task = Host("a1"), task()
-    task_vars = {"inventory_hostname": "a1", "report": {"a1": {"status": "failed", "msg": "check failed"}}}
+    task_vars = {"inventory_hostname": "a1"}
     strategy._queue_task(host, outcome_task, task_vars, PlayContext())
     assert strategy.workers == [] and strategy._pending_results == 1
     assert strategy._queued_task_cache[("a1", outcome_task._uuid)]["task_vars"] is task_vars
@@ -63,16 +61,18 @@ def test_a_plain_fleet_outcome_task_is_answered_in_the_controller(strategy):
     assert callback == ("callback", "v2_runner_on_start", host, outcome_task)
     assert returned(result) == {"changed": False, "failed": True, "status": "failed", "msg": "failed: check failed",
                                 "_ansible_no_log": False}
+    strategy._queue_task(Host("a2"), outcome_task, {}, PlayContext())
+    assert returned(strategy._tqm.calls[-1])["changed"] is True
 
 
-def test_an_undefined_variable_fails_the_host_like_a_worker_would(strategy):
-    strategy._queue_task(Host("a1"), task(), {"inventory_hostname": "a1", "report": {}}, PlayContext())
+def test_a_host_without_an_outcome_fails_like_it_would_in_a_worker(strategy):
+    strategy._queue_task(Host("b1"), task(), {}, PlayContext())
     result = returned(strategy._tqm.calls[-1])
-    assert result["failed"] is True and "a1" in result["msg"]
+    assert result["failed"] is True and "gave b1 no outcome" in result["msg"]
 
 
 @pytest.mark.parametrize("keywords", [{"when": "true"}, {"loop": [1, 2]}, {"delegate_to": "localhost"},
-                                      {"changed_when": "false"}, {"until": "true"}])
+                                      {"changed_when": "false"}, {"until": "true"}, {"args": {"outcome": {}}}])
 def test_a_task_that_needs_a_worker_gets_one(strategy, keywords):
     strategy._queue_task(Host("a1"), task(**keywords), {}, PlayContext())
     assert strategy.workers == [("a1", "fleetops.upgrade.fleet_outcome")] and strategy._tqm.calls == []
