@@ -182,3 +182,34 @@ def test_the_role_alone_runs_the_cycle_in_the_worker_and_hooks_as_tasks(sim, tmp
         assert action["status"] == "FINISHED", host
     again = run_playbook(playbook, inventory, tmp_path=tmp_path)
     assert again.rc == 0 and not any(s["changed"] for s in again.stats.values()), again.stats
+
+
+RECORD_MISUSE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A cycle's results with another class
+      fleetops.upgrade.fleet_record:
+        device_class: encedo
+        hawkbit_cycle: {first_poll: {}}
+      ignore_errors: true
+    - name: A cycle that is not a dict
+      fleetops.upgrade.fleet_record:
+        device_class: hawkbit
+        hawkbit_cycle: [first_poll]
+      ignore_errors: true
+    - name: A cycle with nothing to do
+      fleetops.upgrade.fleet_record:
+        device_class: hawkbit
+        hawkbit_cycle: {first_poll: {changed: false, action: null}}
+"""
+
+
+def test_fleet_record_refuses_a_cycle_it_cannot_read(tmp_path):
+    run = run_playbook(RECORD_MISUSE, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    other_class = run.result("A cycle's results with another class")
+    assert other_class["failed"] and "device_class 'encedo'" in other_class["msg"]
+    not_a_dict = run.result("A cycle that is not a dict")
+    assert not_a_dict["failed"] and "got list" in not_a_dict["msg"]
+    assert run.result("A cycle with nothing to do")["record"]["status"] == "unchanged"
