@@ -485,7 +485,10 @@ def read_host_outcome(path, host):
 
 def host_outcome_result(path, host):
     """``fleet_outcome``'s result for ``host`` in the run whose spool is ``path``."""
-    outcome = read_host_outcome(path, host)
+    try:
+        outcome = read_host_outcome(path, host)
+    except (OSError, ValueError) as exc:
+        return dict(failed=True, changed=False, msg="cannot read the fleet run's outcomes in %s: %s" % (path, exc))
     if outcome is None:
         return dict(failed=True, changed=False, msg="the fleet report gave %s no outcome: fleetops.upgrade.fleet_report "
                                                     "must run first, and only its outcomes' hosts get one" % host)

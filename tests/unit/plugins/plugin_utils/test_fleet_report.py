@@ -146,3 +146,6 @@ def test_the_outcome_of_a_host_is_the_one_the_report_stored(tmp_path):
     assert missing["failed"] is True and "gave a2 no outcome" in missing["msg"]
     fleet.write_host_outcomes(spool, {"a1": {"status": "failed", "msg": "check failed!"}})  # a later report wins
     assert fleet.host_outcome_result(spool, "a1")["failed"] is True
+    (tmp_path / fleet.SPOOL_NAME / "host_outcomes.json").write_text("{not json")
+    broken = fleet.host_outcome_result(spool, "a1")
+    assert broken["failed"] is True and "cannot read the fleet run's outcomes" in broken["msg"]
