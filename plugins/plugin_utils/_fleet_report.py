@@ -501,9 +501,8 @@ def outcome_result(outcome):
     status = outcome.get("status") if isinstance(outcome, dict) else None
     if status not in STATUSES:
         return dict(failed=True, changed=False,
-                    msg="outcome must be a device's entry of the fleet report's outcomes ({status, msg}, status one "
-                        "of %s), got %s" % (", ".join(STATUSES), "status %r" % status if isinstance(outcome, dict)
-                                            else type(outcome).__name__))
+                    msg="the fleet run's outcome for this host is not {status, msg} with a status of %s: got %s"
+                        % (", ".join(STATUSES), "status %r" % status if isinstance(outcome, dict) else type(outcome).__name__))
     return dict(changed=status == "upgraded", failed=status in FAILING_STATUSES, status=status,
                 msg="%s: %s" % (status, outcome.get("msg") or ""))
 
