@@ -5,9 +5,9 @@
 
 A device whose role task would run on the controller (Encedo, AppResponse and hawkBit targets with a local
 connection, Magewell's ``delegate_to: localhost``; hawkBit targets only without the user's tasks) costs the
-controller one Ansible task per step of the run if it runs its role; here one task surveys all such devices of
-the run (``fleet_plan``) chooses them, one task per core surveys them (``fleet_preflight``) and one task per batch
-(one per core for a large batch) upgrades them (``fleet_batch``), each device in a thread of that task's worker.
+controller one Ansible task per step of the run if it runs its role; here ``fleet_plan`` chooses them, one task
+per core surveys them (``fleet_preflight``) and one task per batch (one per core for a large batch) upgrades them
+(``fleet_batch``), each device in a thread of that task's worker.
 
 The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
 ``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
