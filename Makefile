@@ -10,22 +10,28 @@ export ANSIBLE_HOST_KEY_CHECKING := false
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.build/ansible-tmp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test venv collection unit integration compat molecule sanity lint bench bench-npm bench-hawkbit bench-fleet bench-floor clean
+.PHONY: demo test test-latest venv collection unit integration compat molecule sanity lint lock bench bench-npm bench-hawkbit bench-fleet bench-floor clean
 
-$(BIN)/ansible-playbook: tests/requirements.txt requirements.txt
+# Every test venv installs the versions locked in tests/constraints/ (made by `make lock` from tests/requirements.txt
+# and tests/requirements-compat.txt), so an upstream release cannot change a fresh clone's tests.
+# `make test-latest` runs the same suite on the newest releases instead (LOCKED=no, venvs of their own).
+LOCKED ?= yes
+VENV_SUFFIX := $(if $(filter no,$(LOCKED)),-latest,)
+constraints = $(if $(filter no,$(LOCKED)),,-c tests/constraints/$(1).txt)
+
+$(BIN)/ansible-playbook: tests/requirements.txt requirements.txt tests/constraints/main.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r tests/requirements.txt
+	$(BIN)/pip install --quiet -r tests/requirements.txt $(call constraints,main)
 	touch $@
 
 venv: $(BIN)/ansible-playbook
 
-# The oldest supported ansible-core, for `make compat`.
-COMPAT := .venv-2.16
-$(COMPAT)/bin/ansible-playbook: requirements.txt
-	$(PYTHON) -m venv $(COMPAT)
-	$(COMPAT)/bin/pip install --quiet 'ansible-core>=2.16,<2.17' pytest -r requirements.txt
-	touch $@
+# The fleet, status and AWX runner integration tests again on other ansible-core minors (`make compat`), each with
+# the Python it needs; a version whose Python is not on this machine is skipped with the reason.
+COMPAT_CORES := 2.16:3.11 2.20:3.12 2.21:3.13
+COMPAT_TESTS := tests/integration/test_upgrade_playbook.py tests/integration/test_fleet_rollout.py \
+	tests/integration/test_fleet_rollout_batches.py tests/integration/test_fleet_controller_path.py \
+	tests/integration/test_fleet_plumbing.py tests/integration/test_status_drift.py tests/integration/test_awx_runner.py
 
 collection:
 	mkdir -p $(dir $(COLLECTION_LINK)) .build/ansible-tmp
@@ -42,8 +48,29 @@ integration: venv collection
 	tests/support/ssh/ensure-sshd.sh
 	$(BIN)/python -m pytest tests/integration -q
 
-compat: $(COMPAT)/bin/ansible-playbook collection
-	$(COMPAT)/bin/python -m pytest tests/integration -q
+compat: collection
+	@for pair in $(COMPAT_CORES); do \
+	  core=$${pair%%:*}; python=$$(tests/find-python.sh $${pair##*:}) || { \
+	    echo "compat: SKIPPED ansible-core $$core: $$python"; continue; }; \
+	  venv=.venv-core$$core$(VENV_SUFFIX); \
+	  if [ ! -x $$venv/bin/ansible-playbook ] || [ tests/constraints/core-$$core.txt -nt $$venv/bin/ansible-playbook ]; then \
+	    rm -rf $$venv && $$python -m venv $$venv && \
+	    $$venv/bin/pip install --quiet -r tests/requirements-compat.txt \
+	      $(if $(filter no,$(LOCKED)),"ansible-core==$$core.*",-c tests/constraints/core-$$core.txt) || exit 1; \
+	  fi; \
+	  echo "=== compat: ansible-core $$($$venv/bin/python -c 'import ansible; print(ansible.__version__)') on $$python"; \
+	  $$venv/bin/python -m pytest $(COMPAT_TESTS) -q -p no:cacheprovider || exit 1; \
+	done
+
+# Regenerate the locks after changing tests/requirements*.txt (uv resolves for each Python without installing it).
+lock:
+	$(PYTHON) -m venv .build/uv && .build/uv/bin/pip install --quiet uv
+	.build/uv/bin/uv pip compile --quiet --no-header --upgrade --python-version 3.11 tests/requirements.txt -o tests/constraints/main.txt
+	@for pair in $(COMPAT_CORES); do core=$${pair%%:*}; \
+	  echo "ansible-core==$$core.*" > .build/uv/core.txt; \
+	  .build/uv/bin/uv pip compile --quiet --no-header --upgrade --python-version $${pair##*:} tests/requirements-compat.txt \
+	    -c .build/uv/core.txt -o tests/constraints/core-$$core.txt || exit 1; \
+	done
 
 molecule: venv collection
 	tests/run-molecule.sh
@@ -63,6 +90,9 @@ test: venv collection
 	$(MAKE) --no-print-directory molecule
 	$(MAKE) --no-print-directory sanity
 
+test-latest:
+	$(MAKE) test LOCKED=no VENV=.venv-latest
+
 bench: venv collection
 	$(BIN)/python bench/survey.py
 
@@ -81,4 +111,4 @@ bench-floor: venv collection
 	$(BIN)/python bench/work_floor.py --devices $(or $(DEVICES),500) --seconds $(or $(SECONDS),5)
 
 clean:
-	rm -rf .build tests/output $(VENV) $(COMPAT)
+	rm -rf .build tests/output .venv .venv-latest .venv-core*
