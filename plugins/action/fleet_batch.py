@@ -22,7 +22,7 @@ class ActionModule(ControllerFleetAction):
         share, processes = controller_share(spool, task_vars["inventory_hostname"])
         jobs = [fleet.job(host, fleet.device_class(host)) for host in share]
         outcomes = fleet.run(jobs, check_mode=bool(self._play_context.check_mode),
-                             workers=max(1, self.workers() // processes),
+                             workers=max(1, self.workers(task_vars) // processes),
                              before_start=lambda: budget_open(spool),
                              on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "rollout", outcome["record"]))
         statuses = {host: outcome["record"]["status"] if outcome else "not_attempted" for host, outcome in outcomes.items()}

@@ -47,8 +47,6 @@ class ActionModule(ControllerAction):
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
             return result
-        finally:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
         phase = task_vars.get("fleetops_phase") or "rollout"
         outcome = device_outcome(args["device_class"], ran, check_mode)
         store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"])

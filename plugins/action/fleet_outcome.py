@@ -13,8 +13,8 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report imp
 
 
 class ActionModule(ActionBase):
-    """Give this device its fleet run outcome as a task result (the fleetops.upgrade.fleet strategy answers the
-    same in the controller process)."""
+    """Give this device its fleet run outcome as a task result: changed when upgraded, failed unless it ended
+    upgraded or unchanged."""
 
     _supports_check_mode = True
     _requires_connection = False

@@ -13,9 +13,6 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     SettingsError, now, rollout_settings, start_spool, survey_leaders, write_controller_hosts)
 
-PLANNER_GROUP = "fleetops_planner"
-
-
 class ActionModule(ActionBase):
     """Validate the rollout settings once per run, open the run's spool (see _fleet_report.py) and choose which
     devices the controller path takes."""
@@ -40,7 +37,7 @@ class ActionModule(ActionBase):
         controller, per_host = fleet.split(task_vars.get("ansible_play_hosts_all") or [], settings["classes"])
         write_controller_hosts(spool, controller)
         surveyors = survey_leaders(controller)
-        result.update(changed=False, settings=settings, spool=spool, add_group=PLANNER_GROUP, parent_groups=["all"],
+        result.update(changed=False, settings=settings, spool=spool,
                       controller=controller, surveyors=surveyors, per_host=per_host,
                       msg="rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
                           "from the controller (surveyed by %d task(s)), %d with their role"

@@ -10,14 +10,12 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    build_report, exit_reasons, host_outcomes, now, read_controller_hosts, read_previous, read_records, read_settings,
+    build_report, exit_reasons, host_outcomes, now, read_previous, read_records, read_settings,
     spool_dir, stats_payload, summary_lines, write_host_outcomes, write_report)
 
-REPORTER_GROUP = "fleetops_reporter"
-
-
 class ActionModule(ActionBase):
-    """Build the fleet report from the run's records; write it, print it, and hand it to set_stats."""
+    """Build the fleet report from the run's records, write it and store each host's outcome for fleet_outcome; the
+    result's ``stats`` is the data for an ``ansible.builtin.set_stats`` task."""
 
     _supports_check_mode = True
     _VALID_ARGS = frozenset(("report_dir",))
@@ -47,10 +45,7 @@ class ActionModule(ActionBase):
         report = build_report(hosts, classes_of, groups_of, records, settings, settings["started"], now(),
                               check_mode=settings.get("check_mode"), previous=previous)
         paths = write_report(report, report_dir) if report_dir else {}
-        outcomes = host_outcomes(report, read_controller_hosts(spool))
-        write_host_outcomes(spool, outcomes)
+        write_host_outcomes(spool, host_outcomes(report))
         result.update(changed=False, msg=summary_lines(report), summary=report["summary"], budget=report["budget"],
-                      exit_reasons=exit_reasons(report), outcomes=outcomes,
-                      files=paths, add_group=REPORTER_GROUP, parent_groups=["all"],
-                      ansible_stats={"data": stats_payload(report, task_vars), "per_host": False, "aggregate": False})
+                      exit_reasons=exit_reasons(report), files=paths, stats=stats_payload(report, task_vars))
         return result

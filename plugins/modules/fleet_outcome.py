@@ -12,16 +12,16 @@ module: fleet_outcome
 short_description: Give a device its fleet run outcome as a task result
 version_added: 0.2.0
 description:
-  - The last task of C(fleetops.upgrade.upgrade). A device upgraded by the controller path ran no task of its own, and
-    a device that failed was not failed by its role (the rollout records failures instead of raising them). This task
-    gives each such device its outcome from the fleet report, so the recap, the exit code and AWX's per-host status
-    tell the truth.
-  - The outcome is the host's entry of the C(outcomes) of the run's M(fleetops.upgrade.fleet_report), which must
-    run first (it stores them in the run's state). Changed when the device was C(upgraded); failed when it
-    C(failed), was C(unreachable) or was C(refused), or when the report gave it no outcome; ok otherwise
-    (C(unchanged), C(not_attempted)).
-  - Runs on the controller only (an action plugin) and contacts no device. Under the C(fleetops.upgrade.fleet)
-    strategy its result is made in the controller's process, without a worker per device.
+  - The last task of C(fleetops.upgrade.upgrade), in a play over every host of the limit (C(hosts: all)). A device
+    upgraded by the controller path ran no task of its own, and a device that failed was not failed by its role (the
+    rollout records failures instead of raising them). This task gives each device its outcome from the fleet
+    report, so the recap, the exit code and AWX's per-host status tell the truth whatever the plays before it
+    matched.
+  - The outcome is the host's entry in the run's state, stored by M(fleetops.upgrade.fleet_report), which must run
+    first. Changed when the device was C(upgraded); ok when it was C(unchanged); failed for every other status
+    (C(failed), C(unreachable), C(refused), C(not_attempted)), when the report has no entry for the host, or when the
+    run's state cannot be read.
+  - Runs on the controller only (an action plugin) and contacts no device.
 author:
   - fleetops.upgrade contributors (@fleetops)
 options: {}
@@ -35,8 +35,6 @@ attributes:
     support: none
 seealso:
   - module: fleetops.upgrade.fleet_report
-  - plugin: fleetops.upgrade.fleet
-    plugin_type: strategy
 """
 
 EXAMPLES = r"""

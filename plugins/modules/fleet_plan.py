@@ -24,7 +24,8 @@ description:
     known class is listed in RV(per_host) and runs its role. Hosts without a known class are left to the report.
     C(FLEETOPS_IN_PROCESS=0) in the controller's environment switches the controller path off."
   - Run it once per run (C(run_once)) and C(register) it; the rollout play takes C(settings.serial) for its C(serial).
-    The task's host joins the group C(fleetops_planner), so later plays can read its result through C(hostvars).
+    C(fleetops.upgrade.upgrade) puts the task's host in the group C(fleetops_planner) with an
+    C(ansible.builtin.group_by) task, so later plays can read the result through C(hostvars).
   - Runs on the controller only (an action plugin); it contacts no device.
 author:
   - fleetops.upgrade contributors (@fleetops)

@@ -16,8 +16,9 @@ description:
   - Lists every host of the play exactly once with its status - C(upgraded), C(unchanged), C(failed),
     C(unreachable), C(not_attempted) or C(refused) - from the records of M(fleetops.upgrade.fleet_record) and the
     settings of M(fleetops.upgrade.fleet_plan).
-  - Returns the printed summary as RV(msg), hands a bounded copy of the report to C(set_stats) (AWX job
-    artifacts, key C(fleetops_report) or C(fleetops_report_<awx_job_id>) inside an AWX workflow) and, with
+  - Returns the printed summary as RV(msg), a bounded copy of the report as RV(stats) for an
+    C(ansible.builtin.set_stats) task (AWX job artifacts), stores each host's outcome in the run's state for
+    M(fleetops.upgrade.fleet_outcome) and, with
     O(report_dir), writes C(fleet-report.json), C(fleet-report.html) and C(fleet-report.xml) (JUnit); in check
     mode C(fleet-report-check.*) so that the last real report stays.
   - The schema is in docs/fleet.md of the collection.
@@ -46,6 +47,13 @@ EXAMPLES = r"""
     report_dir: "{{ fleetops_report_dir | default(omit) }}"
   register: fleetops_fleet_report
   run_once: true
+
+- name: Keep the report with the job (AWX artifacts)
+  ansible.builtin.set_stats:
+    data: "{{ fleetops_fleet_report.stats }}"
+    per_host: false
+    aggregate: false
+  run_once: true
 """
 
 RETURN = r"""
@@ -63,18 +71,18 @@ budget:
   returned: success
   type: dict
 exit_reasons:
-  description: Host to reason for every host the run must fail (failed, unreachable, refused).
+  description: Host to reason for every host the run must fail (every status but C(upgraded) and C(unchanged)).
   returned: success
   type: dict
-outcomes:
+stats:
   description:
-    - C(status) and C(msg) per host the last play of C(fleetops.upgrade.upgrade) gives a result of its own - every
-      host that must fail, and the devices upgraded by the controller path (M(fleetops.upgrade.fleet_batch)), which
-      ran no task of their own - so that the recap, the exit code and AWX's host status tell the truth.
+    - The data for C(ansible.builtin.set_stats) (with C(per_host=false), C(aggregate=false)), so AWX keeps the
+      report with the job's artifacts - key C(fleetops_report), or C(fleetops_report_<awx_job_id>) inside an AWX
+      workflow so that the slices of a sliced job do not replace each other. Bounded whatever the fleet size
+      (summary, settings, counts per class, at most 100 devices, failing ones first).
   returned: success
   type: dict
-  sample: {"hem01": {"status": "upgraded", "msg": "firmware upgraded from 1.2.2 to 1.3.0"},
-           "hem02": {"status": "failed", "msg": "image check failed"}}
+  sample: {"fleetops_report": {"schema_version": 1, "summary": {"upgraded": 8, "unchanged": 2, "total": 10}}}
 files:
   description: Paths of the files written, by kind (C(json), C(html), C(junit)).
   returned: success

@@ -17,10 +17,12 @@ from __future__ import annotations
 __metaclass__ = type
 
 import os
+from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
@@ -43,23 +45,50 @@ def validation_message(module, errors):
     return errors.msg
 
 
+def _secret_strings(value):
+    """Every string or number in a no_log option's value (what AnsibleModule hides of it)."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _secret_strings(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _secret_strings(item)
+    elif isinstance(value, (str, bytes)):
+        if value:
+            yield to_native(value, errors="surrogate_or_strict")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield to_native(value, nonstring="simplerepr")
+
+
+def no_log_values(argument_spec, params):
+    """The values of ``params`` that ``argument_spec`` marks ``no_log``, suboptions included."""
+    values = set()
+    for name, option in argument_spec.items():
+        value = params.get(name) if isinstance(params, Mapping) else None
+        if value is None:
+            continue
+        if option.get("no_log"):
+            values.update(_secret_strings(value))
+        if option.get("options"):
+            for item in value if isinstance(value, list) else [value]:
+                values |= no_log_values(option["options"], item)
+    return values
+
+
 def run_in_process(module, spec, task, args, check_mode=False, diff=False, environment=None):
     """Validate ``args`` like AnsibleModule does, run ``task`` (a TaskRun class), hide no_log values."""
     spec = dict(spec)
-    validator = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
-    validated = validator.validate(args)
-    no_log_values = validated._no_log_values
+    argument_spec = spec.pop("argument_spec")
+    validated = ArgumentSpecValidator(argument_spec, **spec).validate(args)
+    hidden = no_log_values(argument_spec, args)
     if validated.error_messages:
         result = {"failed": True, "msg": validation_message(module, validated.errors)}
     else:
         params = validated.validated_parameters
-        no_log_values.update(params_url_secrets(params))
+        hidden |= no_log_values(argument_spec, params) | params_url_secrets(params)
         result = execute(task, params, check_mode=check_mode, diff=diff, module=module, environment=environment)
         result["invocation"] = {"module_args": params}
-    warnings = [w["warning"] if isinstance(w, dict) else w for w in validated._warnings]
-    if warnings:
-        result.setdefault("warnings", []).extend(warnings)
-    return remove_values(result, no_log_values)
+    return remove_values(result, hidden)
 
 
 class ControllerAction(ActionBase):
@@ -100,8 +129,5 @@ class InProcessAction(ControllerAction):
 
     def _run_module(self, task_vars):
         wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
-        result = self._execute_module(module_name=self.MODULE, module_args=self._task.args,
-                                      task_vars=task_vars, wrap_async=wrap_async)
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        return self._execute_module(module_name=self.MODULE, module_args=self._task.args,
+                                    task_vars=task_vars, wrap_async=wrap_async)

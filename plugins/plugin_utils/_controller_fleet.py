@@ -11,8 +11,9 @@ per core surveys them (``fleet_preflight``) and one task per batch (one per core
 
 The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
 ``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
-from the role's files and templated with each host's variables, below them in precedence as Ansible puts role
-defaults. Templating happens in the task's main thread; only the device work runs in threads.
+from the role's files and templated with each host's variables (``hostvars[host]``, as a template reads them),
+below them in precedence as Ansible puts role defaults. Templating happens in the task's main thread; only the
+device work runs in threads.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from jinja2 import Environment, meta
+
 from ansible import constants as C
-from ansible import context
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
@@ -54,6 +56,27 @@ class RoleDefinition:
             raise AnsibleError("the %s role must have exactly one %s task, found %d" % (device_class, DEVICE_TASK, len(tasks)))
         self.args = tasks[0][DEVICE_TASK]
         self.delegate_to = tasks[0].get("delegate_to")
+        self.names = frozenset(self.options) | HOST_NAMES | referenced_names([self.defaults, self.args, self.delegate_to])
+
+
+HOST_NAMES = frozenset(("inventory_hostname", "ansible_host", "ansible_connection", "ansible_become"))
+
+
+def referenced_names(data):
+    """The variable names the templates in ``data`` read (role files: read once per role)."""
+    names = set()
+    if isinstance(data, dict):
+        for value in data.values():
+            names |= referenced_names(value)
+    elif isinstance(data, list):
+        for value in data:
+            names |= referenced_names(value)
+    elif isinstance(data, str) and ("{{" in data or "{%" in data):
+        names |= meta.find_undeclared_variables(_JINJA.parse(data))
+    return names
+
+
+_JINJA = Environment()
 
 
 def load_trusted(loader, path):
@@ -134,22 +157,31 @@ class ControllerFleet:
     def _templar_for(self, variables):
         return self._templar.copy_with_new_env(available_variables=variables)
 
-    def _raw_variables(self, host):
-        """The host's untemplated variables, read once (each read is a full variable computation)."""
+    def _host_vars(self, host):
+        """``hostvars[host]``, read once (each read is a full variable computation)."""
         if host not in self._raw:
-            self._raw[host] = self._hostvars.raw_get(host)
+            self._raw[host] = self._hostvars[host]
         return self._raw[host]
 
     def host_variables(self, host, device_class):
-        variables = dict(self.role(device_class).defaults)
-        variables.update(self._raw_variables(host))
-        return variables
+        """``(variables, templar, errors)`` for templating the role's arguments for ``host``: the role's defaults under
+        the host's variables that the role reads (each templated by ``hostvars``, as a template reads them), and
+        ``{name: message}`` for those that cannot be templated."""
+        role = self.role(device_class)
+        host_vars = self._host_vars(host)
+        variables, errors = dict(role.defaults), {}
+        for name in role.names:
+            if name in host_vars:
+                try:
+                    variables[name] = host_vars[name]
+                except AnsibleError as exc:
+                    errors[name] = to_text(exc)
+        return variables, self._templar_for(variables), errors
 
     def device_class(self, host):
         """The host's templated ``fleetops_device_class`` (None when unset or not a string)."""
-        raw = self._raw_variables(host)
         try:
-            value = self._templar_for(raw).template(raw.get("fleetops_device_class"))
+            value = self._host_vars(host).get("fleetops_device_class")
         except AnsibleError:
             return None
         return value if isinstance(value, str) else None
@@ -158,8 +190,9 @@ class ControllerFleet:
         """True when the host's role task would run on the controller, in-process: the controller path can take it."""
         if device_class not in DEVICE_CLASSES or not in_process_enabled():
             return False
-        variables = self.host_variables(host, device_class)
-        templar = self._templar_for(variables)
+        variables, templar, errors = self.host_variables(host, device_class)
+        if errors.keys() & HOST_NAMES:
+            return False
         try:
             delegate_to = templar.template(self.role(device_class).delegate_to)
             if delegate_to:
@@ -203,8 +236,10 @@ class ControllerFleet:
 
     def _make_job(self, host, device_class, validate):
         role = self.role(device_class)
-        variables = self.host_variables(host, device_class)
-        templar = self._templar_for(variables)
+        variables, templar, errors = self.host_variables(host, device_class)
+        if errors:
+            return DeviceJob(host, device_class, error="the %s role's variables: %s" % (
+                ROLE_OF_CLASS[device_class], "; ".join("%s: %s" % item for item in sorted(errors.items()))))
         try:
             if validate:
                 error = self._invalid_role_variables(templar, variables, role)
@@ -278,6 +313,6 @@ class ControllerFleetAction(ActionBase):
         raise NotImplementedError
 
     @staticmethod
-    def workers():
-        """Devices at once: the run's forks."""
-        return context.CLIARGS.get("forks") or C.DEFAULT_FORKS
+    def workers(task_vars):
+        """Devices at once: the run's forks (``ansible_forks``)."""
+        return int(task_vars.get("ansible_forks") or C.DEFAULT_FORKS)

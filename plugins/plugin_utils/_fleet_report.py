@@ -41,6 +41,7 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUn
 
 STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "unchanged")
 FAILING_STATUSES = ("failed", "unreachable", "refused")
+SUCCESS_STATUSES = ("upgraded", "unchanged")  # every other end fails the device, so the exit code tells the truth
 SCHEMA_VERSION = 1
 SPOOL_NAME = "fleetops-fleet-run"
 REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
@@ -449,15 +450,12 @@ def _order(entry):
 
 def exit_reasons(report):
     """{host: message} for every host the report play must fail so the run's exit code tells the truth."""
-    return {e["host"]: "%s: %s" % (e["status"], e.get("msg", "")) for e in report["hosts"] if e["status"] in FAILING_STATUSES}
+    return {e["host"]: "%s: %s" % (e["status"], e.get("msg", "")) for e in report["hosts"] if e["status"] not in SUCCESS_STATUSES}
 
 
-def host_outcomes(report, controller_hosts):
-    """``{host: {status, msg}}`` for the hosts the last play gives a result: every host that must fail, and the devices
-    of the controller path (which ran no task of their own), so the recap and AWX's host status tell the truth."""
-    controller = set(controller_hosts)
-    return {e["host"]: {"status": e["status"], "msg": e.get("msg") or ""} for e in report["hosts"]
-            if e["status"] in FAILING_STATUSES or e["host"] in controller}
+def host_outcomes(report):
+    """``{host: {status, msg}}`` for every host of the report: the last play gives each device its outcome."""
+    return {e["host"]: {"status": e["status"], "msg": e.get("msg") or ""} for e in report["hosts"]}
 
 
 def write_host_outcomes(path, outcomes):
@@ -490,20 +488,20 @@ def host_outcome_result(path, host):
     except (OSError, ValueError) as exc:
         return dict(failed=True, changed=False, msg="cannot read the fleet run's outcomes in %s: %s" % (path, exc))
     if outcome is None:
-        return dict(failed=True, changed=False, msg="the fleet report gave %s no outcome: fleetops.upgrade.fleet_report "
-                                                    "must run first, and only its outcomes' hosts get one" % host)
+        return dict(failed=True, changed=False, msg="the fleet report has no outcome for %s: it was not part of the run "
+                                                    "that fleetops.upgrade.fleet_report reported on" % host)
     return outcome_result(outcome)
 
 
 def outcome_result(outcome):
     """The task result that gives a device its run outcome (one of ``host_outcomes``) in the recap and in AWX's host
-    status: changed when upgraded; failed when it failed, could not be reached or was refused."""
+    status: changed when upgraded; failed unless it ended upgraded or unchanged."""
     status = outcome.get("status") if isinstance(outcome, dict) else None
     if status not in STATUSES:
         return dict(failed=True, changed=False,
                     msg="the fleet run's outcome for this host is not {status, msg} with a status of %s: got %s"
                         % (", ".join(STATUSES), "status %r" % status if isinstance(outcome, dict) else type(outcome).__name__))
-    return dict(changed=status == "upgraded", failed=status in FAILING_STATUSES, status=status,
+    return dict(changed=status == "upgraded", failed=status not in SUCCESS_STATUSES, status=status,
                 msg="%s: %s" % (status, outcome.get("msg") or ""))
 
 

@@ -1,6 +1,8 @@
 """The controller path reads each host's role like Ansible would: defaults under host variables, templated, checked
 against the role's argument spec; and it takes only hosts whose role task would run on the controller."""
 
+from collections.abc import Mapping
+
 import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
@@ -16,16 +18,31 @@ except ImportError:  # ansible-core < 2.19 templates every string
 
 
 class HostVars:
-    """What ``hostvars.raw_get`` gives: a host's variables as the inventory holds them, untemplated."""
+    """What ``hostvars[host]`` gives: a host's variables, each templated with the host's variables when read."""
 
     def __init__(self, hosts):
         self.hosts = hosts
 
-    def raw_get(self, host):
+    def __getitem__(self, host):
         variables = {key: trust_as_template(value) if isinstance(value, str) else value
                      for key, value in self.hosts[host].items()}
         variables["inventory_hostname"] = host
-        return variables
+        return TemplatedVariables(variables)
+
+
+class TemplatedVariables(Mapping):
+    def __init__(self, variables):
+        self.variables = variables
+        self.templar = Templar(loader=DataLoader(), variables=variables)
+
+    def __getitem__(self, name):
+        return self.templar.template(self.variables[name])
+
+    def __iter__(self):
+        return iter(self.variables)
+
+    def __len__(self):
+        return len(self.variables)
 
 
 ENCEDO = {"fleetops_device_class": "encedo", "ansible_connection": "local", "encedo_firmware_version": "1.3.0",
@@ -151,14 +168,15 @@ def test_the_survey_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
     assert fleet.survey_leaders(devices[:49]) == ["a00"] and fleet.survey_share(spool, "a00") == (devices[:49], 1)
 
 
-def test_outcomes_go_to_failing_hosts_and_to_the_controller_path_devices():
+def test_every_host_of_the_report_gets_its_outcome():
     report = {"hosts": [{"host": "a1", "status": "upgraded", "msg": "firmware 1.3.0"},
-                        {"host": "h1", "status": "upgraded", "msg": "action 7"},
+                        {"host": "h1", "status": "unchanged"},
                         {"host": "h2", "status": "failed", "msg": "install failed"},
-                        {"host": "n1", "status": "refused", "msg": "no class"}]}
-    assert fleet.host_outcomes(report, ["a1"]) == {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"},
-                                                   "h2": {"status": "failed", "msg": "install failed"},
-                                                   "n1": {"status": "refused", "msg": "no class"}}
+                        {"host": "n1", "status": "not_attempted", "msg": "the error budget was spent"}]}
+    assert fleet.host_outcomes(report) == {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"},
+                                           "h1": {"status": "unchanged", "msg": ""},
+                                           "h2": {"status": "failed", "msg": "install failed"},
+                                           "n1": {"status": "not_attempted", "msg": "the error budget was spent"}}
 
 
 def test_role_task_arguments_template_as_ansible_templates_them():
