@@ -11,6 +11,7 @@ from ansible import constants as C
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleetAction, count_statuses
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     budget_open, controller_share, store_record)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import display, show_batch_if_finished, show_device
 
 
 class ActionModule(ControllerFleetAction):
@@ -24,7 +25,19 @@ class ActionModule(ControllerFleetAction):
         outcomes = fleet.run(jobs, check_mode=bool(self._play_context.check_mode),
                              workers=max(1, self.workers(task_vars) // processes),
                              before_start=lambda: budget_open(spool),
-                             on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "rollout", outcome["record"]))
+                             on_done=self.record)
         statuses = {host: outcome["record"]["status"] if outcome else "not_attempted" for host, outcome in outcomes.items()}
+        not_started = sorted(host for host, outcome in outcomes.items() if outcome is None)
+        if not_started:
+            display.display("fleet: the error budget is spent: %d device(s) of this batch not started (%s)"
+                            % (len(not_started), ", ".join(not_started)))
+        elif share:
+            show_batch_if_finished(spool, share[0])
         return dict(changed=any(outcome and outcome["changed"] for outcome in outcomes.values()), statuses=statuses,
                     msg="%d device(s) of this batch from the controller: %s" % (len(statuses), count_statuses(statuses)))
+
+    @staticmethod
+    def record(host, outcome):
+        """Store the device's record the moment it ends, and show its progress line."""
+        store_record(C.DEFAULT_LOCAL_TMP, host, "rollout", outcome["record"])
+        show_device(host, outcome["record"], outcome["seconds"])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import time
+
 from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
@@ -14,6 +16,7 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import Co
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 
 ARGUMENT_SPEC = dict(
     device_class=dict(type="str", required=True, choices=list(DEVICE_CLASSES)),
@@ -43,13 +46,16 @@ class ActionModule(ControllerAction):
                 if reason:
                     result.update(skipped=True, changed=False, skip_reason="the role runs the cycle as tasks: %s" % reason)
                     return result
+            started = time.monotonic()
             ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars), check_mode)
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
             return result
         phase = task_vars.get("fleetops_phase") or "rollout"
         outcome = device_outcome(args["device_class"], ran, check_mode)
-        store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"])
+        if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"]) \
+                and phase == "rollout":
+            show_progress(task_vars.get("inventory_hostname"), outcome["record"], time.monotonic() - started)
         result.update(outcome)
         return result
 

@@ -11,6 +11,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
 
@@ -46,6 +47,7 @@ class ActionModule(ActionBase):
         record = make_record(device_class, results, self._play_context.check_mode)
         record["finished"] = now(timespec="milliseconds")
         phase = task_vars.get("fleetops_phase") or "rollout"
-        store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record)
+        if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record) and phase == "rollout":
+            show_progress(task_vars.get("inventory_hostname"), record)
         result.update(changed=False, record=record, msg="%s: %s" % (record["status"], record.get("msg", "")))
         return result

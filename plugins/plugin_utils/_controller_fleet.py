@@ -23,6 +23,7 @@ __metaclass__ = type
 import inspect
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from jinja2 import Environment, meta
@@ -270,6 +271,7 @@ class ControllerFleet:
         def run_one(job):
             if before_start is not None and not before_start():
                 return job.host, None
+            started = time.monotonic()
             if job.error:
                 ran = [("arguments", {"failed": True, "msg": job.error, "device_state": "unchanged"})]
             else:
@@ -280,6 +282,7 @@ class ControllerFleet:
                                           "msg": "internal error in fleetops.upgrade's controller path: %s: %s"
                                                  % (type(exc).__name__, exc)})]
             outcome = device_outcome(job.device_class, ran, check_mode)
+            outcome["seconds"] = round(time.monotonic() - started, 1)
             if on_done is not None:
                 on_done(job.host, outcome)
             return job.host, outcome

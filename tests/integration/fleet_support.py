@@ -26,10 +26,10 @@ def encedo_fleet(encedo_process, images, devices, sites=None, extra_hosts=None):
     return names, inventory
 
 
-def run_fleet(inventory, tmp_path, check=False, limit=None, env=None, **rollout):
+def run_fleet(inventory, tmp_path, check=False, limit=None, env=None, playbook=PLAYBOOK, **rollout):
     report_dir = tmp_path / "reports"
     extra = dict(rollout, fleetops_report_dir=str(report_dir))
-    run = run_playbook(PLAYBOOK, inventory, extra_vars=extra, check=check, limit=limit, env=env, tmp_path=tmp_path)
+    run = run_playbook(playbook, inventory, extra_vars=extra, check=check, limit=limit, env=env, tmp_path=tmp_path)
     name = "fleet-report-check.json" if check else "fleet-report.json"
     path = report_dir / name
     report = json.loads(path.read_text()) if path.exists() else None

@@ -101,6 +101,14 @@ class Job:
     def event_hosts(self, event_type):
         return {event["event_data"]["host"] for event in self.events if event["event"] == event_type}
 
+    def playbook_events(self):
+        """The events of the playbook itself, in order: every event but the ``verbose`` ones (lines printed outside
+        a callback, such as a library's warning when ansible-core starts)."""
+        return [event for event in self.events if event["event"] != "verbose"]
+
+    def verbose_lines(self):
+        return [event["stdout"] for event in self.events if event["event"] == "verbose"]
+
     def reports(self):
         return {key: value for key, value in self.artifacts.items() if REPORT_KEY.match(key)}
 
@@ -127,7 +135,7 @@ def test_the_harness_brings_set_stats_to_artifacts_and_slices_combine_like_awx(t
     assert [(job.status, job.rc) for job in slices] == [("successful", 0), ("successful", 0)]
     assert slices[0].artifacts == {"probe_101": {"hosts": ["h1", "h3", "h5"], "site": "site_a"}}
     assert slices[1].artifacts == {"probe_102": {"hosts": ["h2", "h4"], "site": "site_a"}}
-    assert slices[0].events[0]["event"] == "playbook_on_start"
+    assert slices[0].playbook_events()[0]["event"] == "playbook_on_start"
     assert all(event["runner_ident"] == "101" for event in slices[0].events)
     combined = effective_artifacts_of_workflow_job(
         [{"id": job.job_id, "finished": float(-job.job_id), "status": job.status, "artifacts": job.artifacts} for job in slices])
@@ -174,7 +182,8 @@ def sliced_job(encedo_process, tmp_path_factory):
 def test_the_upgrade_through_ansible_runner_gives_the_status_and_the_job_events(encedo_process, upgrade_job):
     job = upgrade_job
     assert (job.status, job.rc) == ("successful", 0), job.stdout[-3000:]
-    assert job.events[0]["event"] == "playbook_on_start" and job.events[-1]["event"] == "playbook_on_stats"
+    playbook_events = job.playbook_events()  # verbose events (warnings of a library at start, ...) may come anywhere
+    assert playbook_events[0]["event"] == "playbook_on_start" and playbook_events[-1]["event"] == "playbook_on_stats"
     assert {event["event"] for event in job.events} >= {"playbook_on_play_start", "playbook_on_task_start", "runner_on_start",
                                                         "runner_on_ok"}
     assert all(event["runner_ident"] == "42" for event in job.events)
@@ -183,6 +192,18 @@ def test_the_upgrade_through_ansible_runner_gives_the_status_and_the_job_events(
     assert sorted(job.stats["changed"]) == ["hem-1", "hem-2", "hem-3"]
     assert job.stats["failures"] == {} and job.stats["dark"] == {}
     assert [encedo_process.device(name)["firmware"] for name in job.devices] == ["1.3.0"] * 4
+
+
+def test_each_device_and_batch_reaches_the_job_events_as_it_ends(upgrade_job):
+    """The rollout's progress lines are AWX job events (``verbose``) in the order they happened: each device's end,
+    then its batch's line."""
+    lines = [line for line in upgrade_job.verbose_lines() if line.startswith("fleet: ")]
+    devices = [line for line in lines if not line.startswith("fleet: batch ")]
+    assert sorted(line.split()[1] for line in devices) == ["hem-1", "hem-2", "hem-3"], lines
+    assert all(" [encedo] upgraded: firmware 1.2.2 -> firmware 1.3.0 in " in line for line in devices), devices
+    assert lines[0].startswith("fleet: hem-1 ") and lines[1].startswith("fleet: batch 1/2 done: 1/3 devices attempted")
+    assert lines[-1] == "fleet: batch 2/2 done: 3/3 devices attempted, 0 failed, error budget: the next failure stops " \
+                        "the rollout"
 
 
 def test_the_job_artifacts_carry_the_fleet_report(upgrade_job):

@@ -1,0 +1,99 @@
+"""The fleet run's exit code is true by construction, and its progress shows as it happens.
+
+The last play of playbooks/upgrade.yml runs over every host of the limit (``hosts: all``) and fails each device that
+did not end ``upgraded`` or ``unchanged``, so a play whose host pattern matches nothing (as every play after the plan
+did on ansible-core 2.21 while the plan's groups came from result keys) cannot make a run that upgraded nothing
+exit 0. These tests break the plumbing on purpose and expect a failing exit code.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import yaml
+
+from tests.conftest import ansible_env
+from tests.integration.fleet_support import PLAYBOOK, by_host, encedo_fleet, run_fleet, upgrade_starts
+
+
+def broken_playbook(tmp_path, change):
+    """A copy of upgrade.yml with ``change(plays)`` applied."""
+    with open(PLAYBOOK) as handle:
+        plays = yaml.safe_load(handle)
+    change(plays)
+    path = tmp_path / "upgrade-broken.yml"
+    path.write_text(yaml.safe_dump(plays, sort_keys=False))
+    return str(path)
+
+
+def play(plays, name_start):
+    return next(p for p in plays if p["name"].startswith(name_start))
+
+
+def test_a_rollout_play_that_matches_no_host_fails_the_run(encedo_process, images, tmp_path):
+    names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.2.2"},
+                                                             "a3": {"firmware": "1.3.0"}})
+    playbook = broken_playbook(tmp_path, lambda plays: play(plays, "Roll out").update(hosts="{{ [] }}"))
+    run, report = run_fleet(inventory, tmp_path, playbook=playbook)
+    assert run.rc == 2, run.stdout[-3000:]
+    assert upgrade_starts(encedo_process, names) == set()
+    statuses = {h: e["status"] for h, e in by_host(report).items()}
+    assert statuses == {"a1": "not_attempted", "a2": "not_attempted", "a3": "unchanged"}
+    assert {h for h, s in run.stats.items() if s["failures"]} == {"a1", "a2"}
+
+
+def test_a_run_without_its_report_fails_every_device(encedo_process, images, tmp_path):
+    _names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.3.0"}})
+
+    def drop_report(plays):
+        plays.remove(play(plays, "Report"))
+    run, _report = run_fleet(inventory, tmp_path, playbook=broken_playbook(tmp_path, drop_report))
+    assert run.rc == 2
+    failures = {h for h, s in run.stats.items() if s["failures"]}
+    assert failures == {"a1", "a2"}  # upgraded, but no report says so: the run cannot call itself a success
+
+
+def test_the_survey_and_rollout_matching_no_host_fails_the_run(encedo_process, images, tmp_path):
+    _names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2"}})
+
+    def no_hosts(plays):
+        play(plays, "Survey").update(hosts="{{ [] }}")
+        play(plays, "Roll out").update(hosts="{{ [] }}")
+    run, report = run_fleet(inventory, tmp_path, playbook=broken_playbook(tmp_path, no_hosts))
+    assert run.rc == 2
+    assert by_host(report)["a1"]["status"] not in ("upgraded", "unchanged")
+    assert {h for h, s in run.stats.items() if s["failures"]} == {"a1"}
+
+
+def test_each_device_shows_its_end_as_it_happens_and_each_batch_a_line(encedo_process, images, tmp_path):
+    """The default output shows a device's line while its batch task is still running (a slow device keeps it
+    running), then the batch's line, at the default verbosity."""
+    names, inventory = encedo_fleet(encedo_process, images, {
+        "a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.2.2"},
+        "a3": {"firmware": "1.2.2", "reboot_seconds": 4.0}})
+    inventory_path = tmp_path / "inventory.json"
+    inventory_path.write_text(json.dumps(inventory))
+    env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_PLUGINS="", ANSIBLE_FORCE_COLOR="0")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK, "-i", str(inventory_path),
+               "-e", json.dumps({"fleetops_canary": 1, "fleetops_batch": "100%"})]
+    started = time.monotonic()
+    proc = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, bufsize=1)
+    lines = []
+    for line in proc.stdout:
+        lines.append((time.monotonic() - started, line.rstrip("\n")))
+    assert proc.wait(timeout=300) == 0, "\n".join(text for _t, text in lines)[-3000:]
+
+    def first(predicate):
+        return next((at, text) for at, text in lines if predicate(text))
+    a2_at, a2_line = first(lambda text: text.startswith("fleet: a2 [encedo] upgraded: firmware 1.2.2 -> firmware 1.3.0 in "))
+    a3_at, _a3_line = first(lambda text: text.startswith("fleet: a3 [encedo] upgraded: "))
+    batch_at, batch_line = first(lambda text: text.startswith("fleet: batch 2/2 done: "))
+    assert batch_line == "fleet: batch 2/2 done: 3/3 devices attempted, 0 failed, error budget: the next failure " \
+                         "stops the rollout"
+    assert first(lambda text: text.startswith("fleet: batch 1/2 done: 1/3 devices attempted, 0 failed"))
+    assert a3_at - a2_at > 2.0, (a2_line, a2_at, a3_at)  # a2's end was shown while a3 was still rebooting
+    assert a2_at < a3_at <= batch_at
+    assert upgrade_starts(encedo_process, names) == {"a1", "a2", "a3"}
