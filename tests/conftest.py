@@ -1,7 +1,10 @@
 """Fixtures shared by unit and integration tests: simulators and ansible-playbook runs."""
 
+import glob
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +26,22 @@ if not os.path.exists(LINK):
     os.symlink(ROOT, LINK)
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
+
+
+def find_python(version):
+    """A ``python<version>`` on PATH or installed by pyenv (pyenv's shims do not count), or None. pyenv's root is
+    ``PYENV_ROOT`` or what ``pyenv root`` says, not a guess under HOME (tests run with any HOME)."""
+    found = shutil.which("python%s" % version)
+    if found and "/shims/" not in found:
+        return found
+    root = os.environ.get("PYENV_ROOT")
+    if not root and shutil.which("pyenv"):
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip()
+    if not root:
+        return None
+    candidates = glob.glob(os.path.join(root, "versions", "%s.*" % version, "bin", "python%s" % version))
+    candidates.sort(key=lambda path: [int(part) for part in re.findall(r"\d+", os.path.basename(os.path.dirname(os.path.dirname(path))))])
+    return candidates[-1] if candidates else None
 
 
 def unique(prefix):

@@ -2,16 +2,14 @@
 collection supports: 3.7+), as real modules (AnsiballZ) in bare virtual environments without requests.
 Under ansible-core 2.16 (``make compat``) a Python 2.7 or 3.6 device gets one clear refusal instead."""
 
-import glob
 import os
-import shutil
 import subprocess
 
 import ansible.release
 import pytest
 import requests
 
-from tests.conftest import SimProcess, run_playbook, unique
+from tests.conftest import SimProcess, find_python, run_playbook, unique
 
 CORE = tuple(int(part) for part in ansible.release.__version__.split(".")[:2])
 # Target Pythons of each ansible-core release (its support matrix), cut at this collection's floor (3.7).
@@ -26,11 +24,7 @@ DATA = bytes(range(256)) * 1024
 
 def interpreter(version):
     """A python<version> installed by pyenv or on PATH (pyenv's shims do not count), or None."""
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python%s" % (version, version))))
-    if candidates:
-        return candidates[-1]
-    found = shutil.which("python%s" % version)
-    return found if found and "/shims/" not in found else None
+    return find_python(version)
 
 
 def bare_python(version, directory):

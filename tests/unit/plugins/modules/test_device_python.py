@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, find_python
 
 DEVICE_MODULES = ["hawkbit_artifact", "hawkbit_poll", "hawkbit_feedback", "hawkbit_confirmation", "hawkbit_config_data"]
 PREFIX = "ansible_collections.fleetops.upgrade.plugins.module_utils."
@@ -74,15 +74,13 @@ def test_the_check_itself_sees_a_non_stdlib_import(tmp_path):
     assert unguarded_imports(str(sample)) == {"json", "yaml"}
 
 
-PY27 = sorted(__import__("glob").glob(os.path.expanduser("~/.pyenv/versions/2.7.*/bin/python2.7")))
 
 
 @pytest.mark.parametrize("module", DEVICE_MODULES)
 def test_module_files_parse_on_python_2_7_for_the_refusal(module, tmp_path):
     """Only the module file and _hawkbit_python.py run before the version check: they must compile on 2.7."""
     import subprocess
-    found = __import__("shutil").which("python2.7")
-    python = PY27[-1] if PY27 else (found if found and "/shims/" not in found else None)
+    python = find_python("2.7")
     if not python:
         pytest.skip("Python 2.7 is needed for this check (pyenv install 2.7)")
     for path in (os.path.join(ROOT, "plugins", "modules", module + ".py"),
