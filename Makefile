@@ -50,15 +50,11 @@ integration: venv collection
 
 compat: collection
 	@for pair in $(COMPAT_CORES); do \
-	  core=$${pair%%:*}; python=$$(tests/find-python.sh $${pair##*:}) || { \
-	    echo "compat: SKIPPED ansible-core $$core: $$python"; continue; }; \
-	  venv=.venv-core$$core$(VENV_SUFFIX); \
-	  if [ ! -x $$venv/bin/ansible-playbook ] || [ tests/constraints/core-$$core.txt -nt $$venv/bin/ansible-playbook ]; then \
-	    rm -rf $$venv && $$python -m venv $$venv && \
-	    $$venv/bin/pip install --quiet -r tests/requirements-compat.txt \
-	      $(if $(filter no,$(LOCKED)),"ansible-core==$$core.*",-c tests/constraints/core-$$core.txt) || exit 1; \
-	  fi; \
-	  echo "=== compat: ansible-core $$($$venv/bin/python -c 'import ansible; print(ansible.__version__)') on $$python"; \
+	  core=$${pair%%:*}; \
+	  venv=$$(tests/compat-venv.sh $$core $${pair##*:} $(if $(filter no,$(LOCKED)),latest)); rc=$$?; \
+	  if [ $$rc -eq 3 ]; then echo "compat: SKIPPED ansible-core $$core: $$venv"; continue; fi; \
+	  [ $$rc -eq 0 ] || exit $$rc; \
+	  echo "=== compat: ansible-core $$($$venv/bin/python -c 'import ansible; print(ansible.__version__)') ($$venv)"; \
 	  $$venv/bin/python -m pytest $(COMPAT_TESTS) -q -p no:cacheprovider || exit 1; \
 	done
 
@@ -102,9 +98,9 @@ bench-npm: venv collection
 bench-hawkbit: venv collection
 	$(BIN)/python bench/hawkbit_download.py
 
-# DEVICES=1000 FORKS=... SECONDS=5 make bench-fleet
+# DEVICES=1000 FORKS=... SECONDS=5 CORE=2.21 make bench-fleet (CORE: one of COMPAT_CORES; default the main venv's)
 bench-fleet: venv collection
-	$(BIN)/python bench/fleet.py --devices $(or $(DEVICES),500) $(if $(FORKS),--forks $(FORKS)) --seconds $(or $(SECONDS),5)
+	$(if $(CORE),$$(tests/compat-venv.sh $(CORE) $(lastword $(subst :, ,$(filter $(CORE):%,$(COMPAT_CORES)))))/bin/python,$(BIN)/python) bench/fleet.py --devices $(or $(DEVICES),500) $(if $(FORKS),--forks $(FORKS)) --seconds $(or $(SECONDS),5)
 
 # the device work without Ansible's per-host tasks, against one debug task per host
 bench-floor: venv collection
