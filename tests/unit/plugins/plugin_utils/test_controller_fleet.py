@@ -38,6 +38,9 @@ class TemplatedVariables(Mapping):
     def __getitem__(self, name):
         return self.templar.template(self.variables[name])
 
+    def __contains__(self, name):
+        return name in self.variables
+
     def __iter__(self):
         return iter(self.variables)
 
