@@ -16,17 +16,12 @@ SHORT_BODY_LIMIT = 300
 
 
 class FleetopsError(Exception):
-    """Base class; ``msg`` is safe to show, ``details`` go into the task result."""
+    """Base class; ``msg`` is safe to show, ``details`` go into the task result (``_task.execute`` makes it)."""
 
     def __init__(self, msg, **details):
         super().__init__(msg)
         self.msg = msg
         self.details = details
-
-    def to_result(self):
-        result = dict(self.details)
-        result.update(failed=True, msg=self.msg)
-        return result
 
 
 class DeviceApiError(FleetopsError):
