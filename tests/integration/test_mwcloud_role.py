@@ -68,7 +68,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_change(cloud, tmp_pat
     run, by_host, report = run_fleet(inventory(cloud), tmp_path, limit="mw1,mw2", check=True)
     assert run.rc == 0
     assert cloud.mutating_requests() == []
-    assert report["check_mode"] is True and report["summary"]["upgraded"] == 2
+    assert report["check_mode"] is True and report["summary"]["would_upgrade"] == 2 and report["summary"]["upgraded"] == 0
     assert "would upgrade to 1.6.201" in by_host["mw1"]["msg"]
 
 
