@@ -325,13 +325,27 @@ def _not_reached(result):
     return bool(result.get("unreachable")) or (result.get("reached") is False and not result.get("changed"))
 
 
+def _warning_text(warning):
+    """A warning's text: a string, a dict with ``msg``, or what ansible-core 2.19 makes of a module's warning (a
+    ``WarningSummary`` whose ``event`` carries the ``msg``)."""
+    if isinstance(warning, dict):
+        return str(warning.get("msg") or warning.get("warning") or "")
+    event = getattr(warning, "event", None)
+    if getattr(event, "msg", None):
+        return str(event.msg)
+    details = getattr(warning, "details", None)
+    if details:
+        return "; ".join(str(getattr(detail, "msg", detail)) for detail in details)
+    return str(warning)
+
+
 def _warnings(results):
     """The module warnings of ``results``, each once, in order (a role path's and the controller path's alike)."""
     seen = []
     for result in results:
         warnings = result.get("warnings") or []
         for warning in warnings if isinstance(warnings, list) else [warnings]:
-            text = str(warning.get("msg", warning) if isinstance(warning, dict) else warning)
+            text = _warning_text(warning)
             if text and text not in seen:
                 seen.append(text)
     return seen

@@ -73,3 +73,17 @@ def test_a_preview_proves_the_encedo_passphrase(encedo_process, images, tmp_path
         assert not [e for e in encedo_process.log(device=name) if "/api/system/upgrade/" in e["path"]]
         assert {(e["method"], e["path"].split(name, 1)[1]) for e in encedo_process.log(device=name)
                 if e["method"] != "GET"} == {("POST", "/api/auth/token")}
+
+
+@pytest.mark.parametrize("path_env", [None, ROLE_PATH], ids=["controller-path", "role-path"])
+def test_a_module_warning_reaches_the_record_the_summary_and_the_html(encedo_process, images, tmp_path, path_env):
+    names, inventory = encedo_fleet(encedo_process, images, {"a1": {"firmware": "1.2.2", "drop_install_answer": "after"}})
+    run, report = run_fleet(inventory, tmp_path, env=path_env, fleetops_canary=0)
+    assert run.rc == 0, run.stdout[-3000:]
+    entry = by_host(report)["a1"]
+    assert entry["status"] == "upgraded"
+    assert entry["warnings"] == ["the answer to the firmware install request was lost, but the device runs 1.3.0"]
+    lines = run.result("Show the fleet report", "a1")["msg"]
+    assert "a1 [encedo] warning: the answer to the firmware install request was lost, but the device runs 1.3.0" in lines
+    page = (tmp_path / "reports" / "fleet-report.html").read_text()
+    assert '<span class="warning">warning: the answer to the firmware install request was lost' in page
