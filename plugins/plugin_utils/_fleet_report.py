@@ -739,20 +739,26 @@ def _versions_per_class(report):
     return chart
 
 
+def version_order(label):
+    """Sort key that puts 1.9.0 before 1.10.0 (numbers compared as numbers), ``none`` first."""
+    return (label != "none", [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label)])
+
+
 def version_colours(versions):
-    """{version: colour} with a colour of its own for each of ``versions`` (the versions of one class)."""
+    """{version: colour} with a colour of its own for each of ``versions`` (the versions of one class, in order)."""
     versions = list(versions)
     if len(versions) <= len(_VERSION_PALETTE):
         return dict(zip(versions, _VERSION_PALETTE))
-    # evenly spaced hues, alternating two lightnesses so neighbours differ more
-    return {v: "hsl(%d,70%%,%d%%)" % (round(i * 360.0 / len(versions)), 38 if i % 2 else 50) for i, v in enumerate(versions)}
+    # hues a golden angle apart (every one different, neighbours far apart), two lightnesses alternating
+    return {v: "hsl(%.1f,70%%,%d%%)" % (i * 137.508 % 360, 38 if i % 2 else 50) for i, v in enumerate(versions)}
 
 
 def _chart_svg(report):
     chart = _versions_per_class(report)
     if not chart:
         return "<p>No device reported versions.</p>"
-    colours = {cls: version_colours(sorted({v for side in per.values() for v in side})) for cls, per in chart.items()}
+    colours = {cls: version_colours(sorted({v for side in per.values() for v in side}, key=version_order))
+               for cls, per in chart.items()}
     width, bar_h, gap, left = 720, 18, 10, 190
     height = 10 + sum(2 * (bar_h + gap) + 6 + 18 * len(colours[cls]) + 12 for cls in chart)
     parts = ['<svg role="img" aria-label="versions before and after per device class" '
@@ -765,7 +771,7 @@ def _chart_svg(report):
             total = sum(counts.values()) or 1
             parts.append('<text x="0" y="%d">%s %s</text>' % (y + 13, html.escape(cls), side))
             x = left
-            for version in sorted(counts):
+            for version in sorted(counts, key=version_order):
                 w = (width - left - 10) * counts[version] / total
                 parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %d</title></rect>'
                              % (x, y, w, bar_h, colour[version], html.escape(version), counts[version]))
