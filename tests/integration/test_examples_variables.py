@@ -1,7 +1,7 @@
 """Every example under examples/ names only variables the collection knows, with values its argument specs accept.
 
 The examples that run against the simulators are run by their own tests (test_gitops_example, test_awx_examples,
-test_fleet_example_inventory, test_execution_environment, test_readme, the demo); this one reads them all: every
+test_fleet_example_inventory, test_execution_environment, test_readme, test_demo_example); this one reads them all: every
 inventory loads with ansible-inventory, every variable with a role's prefix (encedo_, appresponse_, hawkbit_target_,
 magewell_, fleetops_) anywhere in an example (inventories, group_vars, host_vars, playbook vars, AWX surveys and extra
 vars) is a role option or a rollout variable, and each host's role options that are not templates pass the role's
