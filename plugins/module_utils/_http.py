@@ -566,7 +566,8 @@ def connection_error(exc, method, shown_url, timeout):
             reason = "the device closed the connection without a response"
         elif "reset" in text.lower():
             reason = "connection reset by the device"
-        elif "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        elif any(marker in text for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo",
+                                                 "Failed to resolve", "name resolution", "No address associated")):
             reason = "host name does not resolve"
         else:
             reason = "connection failed (%s)" % exc.__class__.__name__

@@ -340,3 +340,18 @@ def test_plain_http_spoken_to_an_https_url_is_one_tls_error_not_retried(scripted
         client(url.replace("http://", "https://"), retries=3, sleep=pauses.append).get_json("/x")
     assert caught.value.msg.startswith("TLS failed: handshake error (is the device speaking TLS on that port? try http://)")
     assert pauses == []
+
+
+@pytest.mark.parametrize("text, reason, reached", [
+    ("Failed to resolve 'x' ([Errno -3] Temporary failure in name resolution)", "host name does not resolve", False),
+    ("[Errno 111] Connection refused", "connection refused", False),
+    ("Connection aborted., RemoteDisconnected('Remote end closed connection without response')",
+     "the device closed the connection without a response", None),
+])
+def test_only_a_connection_never_made_is_not_reached(text, reason, reached):
+    import requests  # pylint: disable=import-outside-toplevel
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._http import connection_error  # pylint: disable=import-outside-toplevel
+
+    error = connection_error(requests.exceptions.ConnectionError(text), "GET", "http://x/", 5)
+    assert error.msg.startswith("device unreachable: %s" % reason)
+    assert error.to_result().get("reached") is reached
