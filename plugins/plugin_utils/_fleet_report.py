@@ -41,8 +41,8 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUn
 
 STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "would_upgrade", "downloaded", "unchanged")
 FAILING_STATUSES = ("failed", "unreachable", "refused")
-# a device the pre-flight (always check mode) found needing work; "upgraded" is what records of runs before
-# check mode said "would_upgrade" carried
+# a pre-flight record (always made in check mode) of a device that needs work: "would_upgrade"; "upgraded" too, what
+# such a record said before check mode had a status of its own, so a record made that way still counts
 PENDING_STATUSES = ("would_upgrade", "upgraded")
 # the device ends the run changed: upgraded, or (hawkBit, an action that asks for the download only) downloaded
 CHANGED_STATUSES = ("upgraded", "downloaded", "would_upgrade")
