@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible import constants as C
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleetAction, count_statuses
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import store_record, survey_share
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import needs_work, store_record, survey_share
 
 
 class ActionModule(ControllerFleetAction):
@@ -22,5 +22,5 @@ class ActionModule(ControllerFleetAction):
                              on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "preflight", outcome["record"]))
         statuses = {host: outcome["record"]["status"] for host, outcome in outcomes.items()}
         return dict(changed=False, statuses=statuses,
-                    rollout=sorted(host for host, status in statuses.items() if status == "upgraded"),
+                    rollout=sorted(host for host, outcome in outcomes.items() if needs_work(outcome["record"])),
                     msg="surveyed %d device(s) from the controller: %s" % (len(statuses), count_statuses(statuses)))

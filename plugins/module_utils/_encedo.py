@@ -221,6 +221,28 @@ class EncedoClient:
         self._token = self.auth_token(build_ejwt(self._seeds[eid], challenge, self.scope))
         self._token_died = False
 
+    def prove_credentials(self):
+        """Prove the passphrase or token without changing anything on the device (check mode).
+
+        A passphrase runs the eJWT flow (``GET`` then ``POST /api/auth/token``: the POST only issues a token, it
+        changes nothing on the device). A ready token is sent with ``GET /api/system/status``: a device answers 401
+        to a request carrying a token that is not valid for its current boot, on every path, before routing. Its
+        scope is proved by the upgrade endpoints only, which a preview does not call. Returns what was proved.
+        """
+        if self._passphrase:
+            self.authenticate()
+            return "passphrase accepted (token issued)"
+        if self._token:
+            response = self.http.request("GET", "/api/system/status", headers={"Authorization": "Bearer " + self._token},
+                                         retry=False)
+            if response.status == 401:
+                raise AuthenticationError("the token was refused (invalid, expired, or issued before the device's "
+                                          "last reboot)", response.method, response.url, response.status)
+            if response.status != 200:
+                raise response.error("unexpected answer to the token check")
+            return "token accepted (scope not checked)"
+        return None
+
     @staticmethod
     def _auth_error(response):
         meaning = AUTH_STATUS_MEANING.get(response.status, "authentication failed")

@@ -130,7 +130,16 @@ class EncedoUpgrade(TaskRun):
             raise TaskError("the device is personalised: give passphrase or token (scope system:upgrade or system:config) to upgrade it")
 
     def plan(self, image_size):
-        steps = ["upload %s (%d bytes)" % (self.params["src"], image_size), "check"]
+        """Check mode: prove the credentials a personalised device needs (read-only in effect), say what would run."""
+        steps = []
+        if self.device["personalised"]:
+            try:
+                with self.step("authenticate"):
+                    steps.append(self.client.prove_credentials())
+            except AuthenticationError as exc:
+                self.device_state = "unchanged: the credentials were refused; " + self.keeps()
+                raise TaskError("check mode: %s" % exc.msg) from None
+        steps += ["upload %s (%d bytes)" % (self.params["src"], image_size), "check"]
         if self.params["install"]:
             steps.append("install")
             if self.component == "firmware":

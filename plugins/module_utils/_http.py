@@ -352,7 +352,8 @@ class HttpClient:
         except ssl.SSLError as exc:
             raise tls_error(exc, method, shown_url) from None
         except OSError as exc:
-            raise DeviceUnreachable("device unreachable: %s" % describe_socket_error(exc), method, shown_url) from None
+            raise DeviceUnreachable("device unreachable: %s" % describe_socket_error(exc), method, shown_url,
+                                    reached=False) from None
 
     def _http_connection(self, parts, timeout, target, headers):
         """(connection, request target); through the proxy the settings name for this URL, if any."""
@@ -541,6 +542,9 @@ def describe_socket_error(exc):
     return exc.__class__.__name__
 
 
+CONNECT_REASONS = ("the proxy refused or failed the connection", "connection refused", "host name does not resolve")
+
+
 def connection_error(exc, method, shown_url, timeout):
     """Map a requests (or urllib3) exception to DeviceUnreachable (TlsError for TLS) with a short, secret-free reason."""
     if isinstance(exc, requests.exceptions.SSLError) or "SSLError" in str(exc) or isinstance(exc, ssl.SSLError):
@@ -562,10 +566,15 @@ def connection_error(exc, method, shown_url, timeout):
             reason = "the device closed the connection without a response"
         elif "reset" in text.lower():
             reason = "connection reset by the device"
-        elif "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        elif any(marker in text for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo",
+                                                 "Failed to resolve", "name resolution", "No address associated")):
             reason = "host name does not resolve"
         else:
             reason = "connection failed (%s)" % exc.__class__.__name__
+    if reason in CONNECT_REASONS or reason.startswith("no connection within"):
+        # no connection was made: the device was not reached at all (``reached: false`` in the failed result, which
+        # the fleet report counts as unreachable)
+        return DeviceUnreachable("device unreachable: %s" % reason, method, shown_url, reached=False)
     return DeviceUnreachable("device unreachable: %s" % reason, method, shown_url)
 
 

@@ -417,5 +417,45 @@ class MwCloudUpgrade(TaskRun):
             first = "%s: %s" % (failed[0]["serial"], failed[0]["msg"])
             msg = "upgrade to %s failed for %d of %d device(s) (%s): %s" % (target, len(failed), len(entries), summarize(entries), first)
             self.device_state = self.overall_state()
-            raise TaskError(msg, **{k: v for k, v in result.items() if k not in ("msg", "device_state")})
+            raise TaskError(msg, failed_devices=[e["serial"] for e in failed],
+                            **{k: v for k, v in result.items() if k not in ("msg", "device_state")})
         return result
+
+
+REACHED_STATUSES = (STATUS_CURRENT, STATUS_WOULD_UPGRADE, STATUS_STARTED, STATUS_IN_PROGRESS, STATUS_UPGRADED)
+
+
+def device_result(shared, serial, target):
+    """The result ``mwcloud_upgrade`` gives for ``serial`` alone, cut from ``shared``: the result of one run for many
+    devices (one login, one start-upgrade call per product and hardware version; the fleet run's controller path).
+
+    A failure of the whole run (login refused, cloud unreachable, an answer that stopped it) is each device's failure,
+    except for a device already at the target; a device that failed alone fails alone.
+    """
+    entry = next((e for e in shared.get("devices") or () if e.get("serial") == serial), None)
+    result = {"changed": False, "component": "firmware", "durations": dict(shared.get("durations") or {}),
+              "batches": [call for call in shared.get("batches") or () if serial in call.get("serial_numbers", ())]}
+    for key in ("warnings", "waited"):
+        if shared.get(key) is not None:
+            result[key] = shared[key]
+    if entry is None:
+        # the run failed before it read the devices: as a run for this device alone would have
+        result.update({k: v for k, v in shared.items() if k not in ("devices", "batches", "diff", "failed_devices")})
+        result.update(changed=False, previous_version=None, version=None, device_state="unchanged: no upgrade was started")
+        if not shared.get("failed"):
+            result.update(failed=True, msg="the cloud run for many devices did not report %s" % serial)
+        return result
+    status = entry["status"]
+    result.update(devices=[entry], changed=status in CHANGING_STATUSES, previous_version=entry["from"],
+                  version=entry["to"] if status in REACHED_STATUSES else entry["from"], device_state=entry["device_state"],
+                  msg="%s of 1 device(s)" % status)
+    if "diff" in shared and result["changed"]:
+        result["diff"] = {"before": {serial: entry["from"]}, "after": {serial: entry["to"]}}
+    whole_run_failed = shared.get("failed") and "failed_devices" not in shared and status != STATUS_CURRENT
+    if status in FAILED_STATUSES or whole_run_failed:
+        reason = entry["msg"] if status in FAILED_STATUSES else shared.get("msg") or "the cloud run failed"
+        result.update(failed=True, step=shared.get("step") or "wait",
+                      msg="upgrade to %s failed for 1 of 1 device(s) (1 %s): %s: %s" % (target, status, serial, reason))
+        if "device state" not in result["msg"]:
+            result["msg"] += "; device state: %s" % entry["device_state"]
+    return result

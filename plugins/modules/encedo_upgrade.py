@@ -80,7 +80,12 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Sends GET requests only and returns the steps that would run.
+    details:
+      - Reads the device (GET requests) and returns the steps that would run; no upload, check or install.
+      - On a personalised device it proves the credentials, so a wrong passphrase fails the check run as it would fail
+        the real one. With O(passphrase) it runs the token request (C(GET) and C(POST /api/auth/token); the device issues
+        a token and changes nothing else); with O(token) one C(GET /api/system/status) that carries it (the device
+        answers 401 to a token that is not valid for its current boot). The token's scope is not checked.
   diff_mode:
     support: full
     details: Shows the firmware version or management app signature before and after.
@@ -187,6 +192,14 @@ device_state:
   returned: always
   type: str
   sample: running 1.3.0
+reached:
+  description:
+    - V(false) when the task failed because no connection to the API could be made at all (connection refused, the
+      host name does not resolve, no connection within O(timeout), the proxy refused). The fleet report counts such a
+      device C(unreachable).
+  returned: on such a failure
+  type: bool
+  sample: false
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC, EncedoUpgrade

@@ -61,7 +61,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: Every step runs in check mode; C(upgraded) in the record means the device would be upgraded.
+    details: Every step runs in check mode; the record's status is C(would_upgrade) for a device that would be upgraded, never C(upgraded).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full

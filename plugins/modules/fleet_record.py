@@ -15,8 +15,9 @@ description:
   - The last task of the hawkBit role's cycle run as tasks (many calls on two hosts) (the other roles are one
     M(fleetops.upgrade.fleet_device) task, which makes the same record from its steps' results). Takes the registered
     results of the role's upgrade module calls and makes the record the fleet report of C(fleetops.upgrade.upgrade)
-    reads - C(status) (C(upgraded), C(unchanged), C(failed), C(unreachable)), C(components) with C(from)/C(to),
-    C(msg), C(device_state) and C(durations) - from the keys the modules return (C(changed), C(component),
+    reads - C(status) (C(upgraded), C(would_upgrade) in check mode, C(downloaded), C(unchanged), C(failed),
+    C(unreachable)), C(components) with C(from)/C(to), C(msg), C(device_state), C(durations) and the modules'
+    C(warnings) - from the keys the modules return (C(changed), C(component),
     C(previous_version), C(version), C(device_state), C(durations), C(msg)). No C(set_fact) in the roles.
   - Inside a fleet run it stores the record for the report (the pre-flight's records decide which devices the
     rollout takes). Outside a fleet run it only returns the record.
@@ -51,7 +52,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: In check mode C(upgraded) means the device would be upgraded.
+    details: In check mode the record's status is C(would_upgrade) for a device that would be upgraded, never C(upgraded).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none

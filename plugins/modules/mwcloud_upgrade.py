@@ -39,7 +39,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only reads; RV(batches) are the calls it would make and RV(devices[].status) is V(would upgrade).
+    details:
+      - Only reads (the login, which proves O(username) and O(password), the device list, the catalogue, the logout);
+        RV(batches) are the calls it would make and RV(devices[].status) is V(would upgrade).
   diff_mode:
     support: full
     details: Before and after firmware version of each device that changes (or would).
@@ -224,6 +226,14 @@ waited:
   description: Seconds spent waiting for the devices.
   returned: when O(wait) and some device was started
   type: float
+reached:
+  description:
+    - V(false) when the task failed because no connection to the API could be made at all (connection refused, the
+      host name does not resolve, no connection within O(timeout), the proxy refused). The fleet report counts such a
+      device C(unreachable).
+  returned: on such a failure
+  type: bool
+  sample: false
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

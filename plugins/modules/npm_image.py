@@ -80,7 +80,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Hashes O(src), sends GET requests only and says what it would upload, fetch, wait for or delete.
+      - Hashes O(src), sends GET requests only (plus the C(mgmt.aaa) token request when it logs in, which proves
+        O(username) and O(password)) and says what it would upload, fetch, wait for or delete.
   diff_mode:
     support: full
     details: Shows the list of images (id, version, state, checksum) before and after.
@@ -199,6 +200,14 @@ durations:
   returned: always
   type: dict
   sample: {read: 0.1, hash: 9.8, upload: 10.2, validate: 30.4}
+reached:
+  description:
+    - V(false) when the task failed because no connection to the API could be made at all (connection refused, the
+      host name does not resolve, no connection within O(timeout), the proxy refused). The fleet report counts such a
+      device C(unreachable).
+  returned: on such a failure
+  type: bool
+  sample: false
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

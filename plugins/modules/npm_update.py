@@ -51,7 +51,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Sends GET requests only and returns the steps that would run.
+      - Sends GET requests only (plus the C(mgmt.aaa) token request when it logs in, which proves O(username) and
+        O(password); it never asks for a refresh token) and returns the steps that would run.
       - When no VALID image of O(version) is on the appliance yet (in a check run M(fleetops.upgrade.npm_image) does
         not upload it), the result is changed with a warning that the image must be there, instead of a failure; so a
         whole play or role can run with C(--check).
@@ -162,6 +163,14 @@ device_state:
   returned: always
   type: str
   sample: "runs 11.6.0 #23947"
+reached:
+  description:
+    - V(false) when the task failed because no connection to the API could be made at all (connection refused, the
+      host name does not resolve, no connection within O(timeout), the proxy refused). The fleet report counts such a
+      device C(unreachable).
+  returned: on such a failure
+  type: bool
+  sample: false
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._module import run_module

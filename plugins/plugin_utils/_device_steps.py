@@ -14,6 +14,10 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import json
+import threading
+import time
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC as ENCEDO_UPGRADE_SPEC
@@ -25,7 +29,7 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_install import INSTALL_SPEC, HawkbitInstall
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as MWCLOUD_UPGRADE_SPEC
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade, device_result
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import run_in_process
@@ -61,7 +65,76 @@ def in_process_runner(check_mode, diff=False, environment=None):
         return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args,
                               check_mode=run_check_mode if check_mode is None else check_mode,
                               diff=diff, environment=environment)
+    run_step.in_process = True
     return run_step
+
+
+class SharedRuns:
+    """Devices of one fleet task whose steps one module run can do together: one run for all of them.
+
+    The controller path runs a batch's devices in threads of one worker, each device through ``run_device`` with the
+    same ``run_step``. A Magewell device's one step is ``mwcloud_upgrade`` for its serial number, and the cloud takes
+    many devices per session and per ``upgrade/start`` call (those of one family, product and hardware version:
+    ``mwcloud_upgrade`` forms those calls itself). So the first device of a batch to reach its step waits until no
+    other device with the same arguments (but the serial number) has joined for ``quiet`` seconds (``longest`` at
+    most), runs the module once for all of them, and each device gets its own result cut from that one
+    (``cut(result, serial, target)``). A device that runs alone gets the module's result as it is.
+    """
+
+    def __init__(self, key, cut, quiet=0.2, longest=2.0, clock=time.monotonic, sleep=time.sleep):
+        self.key = key
+        self.cut = cut
+        self.quiet = quiet
+        self.longest = longest
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Lock()
+        self._open = {}
+
+    def run(self, run_step, module, args):
+        own = list(args[self.key])
+        group_key = (id(run_step), json.dumps({k: v for k, v in args.items() if k != self.key}, sort_keys=True, default=str))
+        with self._lock:
+            group = self._open.get(group_key)
+            leader = group is None
+            if leader:
+                group = self._open[group_key] = {"members": [], "done": threading.Event(), "result": None,
+                                                 "opened": self.clock()}
+            group["members"].extend(m for m in own if m not in group["members"])
+            group["joined"] = self.clock()
+        if leader:
+            members = self._gather(group_key, group)
+            try:
+                group["result"] = run_step(module, dict(args, **{self.key: members}))
+            except Exception as exc:  # pylint: disable=broad-except
+                group["result"] = {"failed": True, "msg": "internal error in fleetops.upgrade's shared %s run: %s: %s"
+                                                          % (module, type(exc).__name__, exc)}
+            group["done"].set()
+        else:
+            group["done"].wait()
+        members = group["sent"]
+        if len(members) == 1:
+            return group["result"]
+        target = args.get("version") or "firmware id %s" % args.get("firmware_id")
+        if len(own) == 1:
+            return self.cut(group["result"], own[0], target)
+        return group["result"]
+
+    def _gather(self, group_key, group):
+        """Close the group once no device joined for ``quiet`` seconds (or ``longest`` passed); its members."""
+        while True:
+            with self._lock:
+                now = self.clock()
+                quiet_for = now - group["joined"]
+                if quiet_for >= self.quiet or now - group["opened"] >= self.longest:
+                    del self._open[group_key]
+                    group["sent"] = list(group["members"])
+                    return group["sent"]
+            self.sleep(max(0.01, self.quiet - quiet_for))
+
+
+# module -> how devices of one fleet task share its run (in-process runners only: threads of one worker)
+SHARED = {"mwcloud_upgrade": SharedRuns("serial_numbers", device_result)}
 
 
 class Step:
@@ -163,7 +236,10 @@ def run_device(device_class, common, steps, run_step, check_mode=False):
             result = {"skipped": True, "changed": False, "skip_reason": reason}
         else:
             args = {key: value for key, value in args.items() if key != "enabled"}
-            result = run_step(step.module, args)
+            if step.module in SHARED and getattr(run_step, "in_process", False):
+                result = SHARED[step.module].run(run_step, step.module, args)
+            else:
+                result = run_step(step.module, args)
         outcomes[step.name] = ("failed" if result.get("failed") or result.get("unreachable")
                                else "skipped" if result.get("skipped") else "ok")
         results.append((step.name, result))

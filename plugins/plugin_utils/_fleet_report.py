@@ -39,9 +39,17 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import D
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase, write_junit
 
-STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "unchanged")
+STATUSES = ("failed", "unreachable", "refused", "not_attempted", "upgraded", "would_upgrade", "downloaded", "unchanged")
 FAILING_STATUSES = ("failed", "unreachable", "refused")
-SUCCESS_STATUSES = ("upgraded", "unchanged")  # every other end fails the device, so the exit code tells the truth
+# the ends of a device that do not fail it (every other end fails it, so the exit code tells the truth): a
+# preview's would_upgrade, and a download-only hawkBit action's downloaded, are ends the run asked for
+SUCCESS_STATUSES = ("upgraded", "would_upgrade", "downloaded", "unchanged")
+# a pre-flight record (always made in check mode) of a device that needs work: "would_upgrade"; "upgraded" too, what
+# such a record said before check mode had a status of its own, so a record made that way still counts
+PENDING_STATUSES = ("would_upgrade", "upgraded")
+# the device ends the run changed: upgraded, or (hawkBit, an action that asks for the download only) downloaded
+CHANGED_STATUSES = ("upgraded", "downloaded", "would_upgrade")
+DOWNLOAD_ONLY_MARK = " (downloaded, not installed)"
 SCHEMA_VERSION = 1
 SPOOL_NAME = "fleetops-fleet-run"
 REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
@@ -203,7 +211,7 @@ def read_records(path):
 
 def rollout_batches(path):
     """The rollout's batches: the rollout settings' ``serial`` over the devices the pre-flight found needing work, sorted."""
-    pending = sorted(h for h, r in read_records(path)["preflight"].items() if r["status"] == "upgraded")
+    pending = sorted(h for h, r in read_records(path)["preflight"].items() if needs_work(r))
     return batches(pending, read_settings(path)["serial"])
 
 
@@ -272,6 +280,11 @@ def budget_open(path):
 
 
 # ------------------------------------------------------------------------------------------ records
+def needs_work(record):
+    """True for a pre-flight record of a device that needs work (it goes into the rollout)."""
+    return record.get("status") in PENDING_STATUSES
+
+
 def _component(result):
     """The report's view of one module result: ``{component, from, to, changed}`` or None."""
     if result.get("component") and "previous_version" in result:
@@ -288,25 +301,68 @@ def _message(result):
 
 
 def _from_legacy(result):
-    """A hawkBit cycle's report (``_hawkbit_cycle.cycle_report``: status ok/changed/failed, items) as a result."""
+    """A hawkBit cycle's report (``_hawkbit_cycle.cycle_report``: status ok/changed/failed, items) as a result.
+
+    A cycle that changed the device only by downloading (every item's ``to`` says "downloaded, not installed", or the
+    cycle says ``download_only``) is ``download_only``: the record's status is then ``downloaded``, not ``upgraded``.
+    """
     if result.get("status") not in ("ok", "changed", "failed") or "items" not in result:
         return result
     converted = {"changed": result["status"] == "changed", "failed": result["status"] == "failed",
                  "msg": result.get("msg"), "device_state": result.get("device_state")}
+    for key in ("warnings", "reached", "unreachable"):
+        if result.get(key) is not None:
+            converted[key] = result[key]
     items = result.get("items") or []
     if items:
         converted["devices_items"] = [{"component": i.get("component"), "from": i.get("from"), "to": i.get("to"),
                                        "changed": bool(i.get("changed"))} for i in items]
+    if converted["changed"] and (result.get("download_only") or (
+            items and all(str(i.get("to") or "").endswith(DOWNLOAD_ONLY_MARK) for i in items))):
+        converted["download_only"] = True
     return converted
+
+
+def _not_reached(result):
+    """A failed result of a device whose API could not be reached at all (refused, no such host, no connection)."""
+    return bool(result.get("unreachable")) or (result.get("reached") is False and not result.get("changed"))
+
+
+def _warning_text(warning):
+    """A warning's text: a string, a dict with ``msg``, or what ansible-core 2.19 makes of a module's warning (a
+    ``WarningSummary`` whose ``event`` carries the ``msg``)."""
+    if isinstance(warning, dict):
+        return str(warning.get("msg") or warning.get("warning") or "")
+    event = getattr(warning, "event", None)
+    if getattr(event, "msg", None):
+        return str(event.msg)
+    details = getattr(warning, "details", None)
+    if details:
+        return "; ".join(str(getattr(detail, "msg", detail)) for detail in details)
+    return str(warning)
+
+
+def _warnings(results):
+    """The module warnings of ``results``, each once, in order (a role path's and the controller path's alike)."""
+    seen = []
+    for result in results:
+        warnings = result.get("warnings") or []
+        for warning in warnings if isinstance(warnings, list) else [warnings]:
+            text = _warning_text(warning)
+            if text and text not in seen:
+                seen.append(text)
+    return seen
 
 
 def make_record(device_class, results, check_mode):
     """The one place that turns a role's registered module results into a report record.
 
     ``results`` are registered results in the order the role ran them; skipped ones (a component the
-    inventory does not ask for) do not count. ``status`` is ``unreachable`` or ``failed`` (with the
-    first failure's ``msg`` and ``device_state``), else ``upgraded`` when a module changed the device
-    (in check mode: would change it), else ``unchanged``.
+    inventory does not ask for) do not count. ``status`` is ``unreachable`` (the device's API could not be
+    reached: the result says ``unreachable`` or ``reached: false``) or ``failed`` (with the first failure's ``msg``
+    and ``device_state``), else ``upgraded`` when a module changed the device (``would_upgrade`` in check mode;
+    ``downloaded`` when all it did was download, a hawkBit action that asks for the download only), else
+    ``unchanged``. The modules' warnings are kept under ``warnings``.
     """
     ran = [_from_legacy(r) for r in results if isinstance(r, dict) and r and not r.get("skipped")]
     components = [c for c in map(_component, ran) if c]
@@ -318,16 +374,26 @@ def make_record(device_class, results, check_mode):
                 durations[step] = round(durations.get(step, 0) + seconds, 3)
     record = {"device_class": device_class, "components": components, "durations": durations,
               "check_mode": bool(check_mode)}
+    warnings = _warnings(ran)
+    if warnings:
+        record["warnings"] = warnings
     broken = next((r for r in ran if r.get("unreachable") or r.get("failed")), None)
     if broken is not None:
-        record.update(status="unreachable" if broken.get("unreachable") else "failed",
+        record.update(status="unreachable" if _not_reached(broken) else "failed",
                       msg=str(broken.get("msg") or "failed without a message"),
                       device_state=str(broken.get("device_state") or "unknown"))
         if broken.get("step"):
             record["step"] = broken["step"]
         return record
-    changed = any(r.get("changed") for r in ran)
-    record["status"] = "upgraded" if changed else "unchanged"
+    changed = [r for r in ran if r.get("changed")]
+    if not changed:
+        record["status"] = "unchanged"
+    elif check_mode:
+        record["status"] = "would_upgrade"
+    elif all(r.get("download_only") for r in changed):
+        record["status"] = "downloaded"
+    else:
+        record["status"] = "upgraded"
     record["msg"] = "; ".join(filter(None, map(_message, ran)))
     return record
 
@@ -344,6 +410,8 @@ def device_outcome(device_class, ran, check_mode):
     record["finished"] = now(timespec="milliseconds")
     outcome = {"changed": any(result.get("changed") for _step, result in ran), "record": record, "steps": dict(ran),
                "msg": "%s: %s" % (record["status"], record.get("msg") or "nothing to do")}
+    if record.get("warnings"):
+        outcome["warnings"] = list(record["warnings"])
     diffs = []
     for _step, result in ran:
         diff = result.get("diff")
@@ -377,7 +445,7 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
     report of the same report directory (to say which devices an earlier run already upgraded).
     """
     preflight, rollout = records.get("preflight", {}), records.get("rollout", {})
-    pending = sorted(h for h, r in preflight.items() if r["status"] == "upgraded")
+    pending = sorted(h for h, r in preflight.items() if needs_work(r))
     batch_of = {}
     for number, batch in enumerate(batches(pending, settings["serial"]), 1):
         for host in batch:
@@ -495,13 +563,14 @@ def host_outcome_result(path, host):
 
 def outcome_result(outcome):
     """The task result that gives a device its run outcome (one of ``host_outcomes``) in the recap and in AWX's host
-    status: changed when upgraded; failed unless it ended upgraded or unchanged."""
+    status: changed when upgraded, downloaded (or in check mode would be upgraded); failed for every status that is
+    not a successful end (``SUCCESS_STATUSES``)."""
     status = outcome.get("status") if isinstance(outcome, dict) else None
     if status not in STATUSES:
         return dict(failed=True, changed=False,
                     msg="the fleet run's outcome for this host is not {status, msg} with a status of %s: got %s"
                         % (", ".join(STATUSES), "status %r" % status if isinstance(outcome, dict) else type(outcome).__name__))
-    return dict(changed=status == "upgraded", failed=status not in SUCCESS_STATUSES, status=status,
+    return dict(changed=status in CHANGED_STATUSES, failed=status not in SUCCESS_STATUSES, status=status,
                 msg="%s: %s" % (status, outcome.get("msg") or ""))
 
 
@@ -510,14 +579,22 @@ def _versions(components, key):
                      for c in components) or "-"
 
 
+def summary_statuses(report):
+    """The statuses the summary line and the HTML tiles count: a preview counts ``would_upgrade`` where a real run
+    counts ``upgraded``; ``downloaded`` is shown when a device ended so."""
+    counts = report["summary"]
+    first = ["would_upgrade"] if report["check_mode"] else ["upgraded"] + (["downloaded"] if counts.get("downloaded") else [])
+    return first + ["unchanged", "failed", "unreachable", "not_attempted", "refused"]
+
+
 def summary_lines(report):
     """The printed summary: one line per device that needs attention or changed, then the counts."""
     lines = []
     for entry in report["hosts"]:
         label = "%s [%s]" % (entry["host"], entry.get("device_class") or "no class")
         status = entry["status"]
-        if status == "upgraded":
-            verb = "would upgrade" if report["check_mode"] else "upgraded"
+        if status in ("upgraded", "would_upgrade", "downloaded"):
+            verb = "would upgrade" if status == "would_upgrade" or report["check_mode"] else status
             lines.append("%s %s: %s -> %s" % (label, verb, _versions(entry["components"], "from"),
                                               _versions(entry["components"], "to")))
         elif status == "unchanged":
@@ -527,9 +604,9 @@ def summary_lines(report):
             lines.append("%s %s: %s%s" % (label, status.upper().replace("_", " "), entry.get("msg", ""),
                                           "; device state: %s" % entry["device_state"]
                                           if entry.get("device_state") and "device state" not in entry.get("msg", "") else ""))
+        lines.extend("%s warning: %s" % (label, warning) for warning in entry.get("warnings") or ())
     counts = report["summary"]
-    lines.append(", ".join("%d %s" % (counts[s], s.replace("_", " ")) for s in
-                           ("upgraded", "unchanged", "failed", "unreachable", "not_attempted", "refused"))
+    lines.append(", ".join("%d %s" % (counts.get(s, 0), s.replace("_", " ")) for s in summary_statuses(report))
                  + (" (check mode: nothing was changed)" if report["check_mode"] else ""))
     if report["budget"]["stopped"]:
         lines.append("rollout stopped: %s" % report["budget"]["reason"])
@@ -554,8 +631,10 @@ def stats_payload(report, task_vars, max_hosts=SET_STATS_MAX_HOSTS):
     kept = []
     for entry in report["hosts"][:max_hosts]:
         short = {k: entry.get(k) for k in ("host", "device_class", "status", "site", "batch")}
-        if entry["status"] not in ("upgraded", "unchanged"):
+        if entry["status"] not in ("upgraded", "would_upgrade", "unchanged"):
             short["msg"] = (entry.get("msg") or "")[:300]
+        if entry.get("warnings"):
+            short["warnings"] = [w[:300] for w in entry["warnings"][:5]]
         kept.append(short)
     bounded = {k: report[k] for k in ("schema_version", "check_mode", "started", "ended", "duration", "settings",
                                       "batches", "budget", "summary")}
@@ -566,8 +645,8 @@ def stats_payload(report, task_vars, max_hosts=SET_STATS_MAX_HOSTS):
 
 def junit_cases(report):
 
-    outcome = {"upgraded": "passed", "unchanged": "passed", "failed": "failure", "unreachable": "failure",
-               "refused": "failure", "not_attempted": "skipped"}
+    outcome = {"upgraded": "passed", "would_upgrade": "passed", "downloaded": "passed", "unchanged": "passed",
+               "failed": "failure", "unreachable": "failure", "refused": "failure", "not_attempted": "skipped"}
     cases = []
     for entry in report["hosts"]:
         text = "\n".join("%s: %s" % (k, entry[k]) for k in ("status", "msg", "device_state", "step") if entry.get(k))
@@ -577,7 +656,10 @@ def junit_cases(report):
             message=entry.get("msg", "") if outcome[entry["status"]] != "passed" else "",
             text=text if outcome[entry["status"]] == "failure" else "",
             time=round(total, 3) if total else None,
-            system_out="%s -> %s" % (_versions(entry["components"], "from"), _versions(entry["components"], "to"))))
+            system_out="\n".join(["%s: %s -> %s" % (entry["status"], _versions(entry["components"], "from"),
+                                                      _versions(entry["components"], "to"))]
+                                  + (["downloaded, not installed: %s" % entry.get("msg", "")] if entry["status"] == "downloaded" else [])
+                                  + ["warning: %s" % w for w in entry.get("warnings") or ()])))
     return cases
 
 
@@ -617,8 +699,13 @@ def now(timespec="seconds"):
 
 
 # ------------------------------------------------------------------------------------------ HTML
-_COLOURS = {"upgraded": "#2e7d32", "unchanged": "#607d8b", "failed": "#c62828", "unreachable": "#ef6c00",
-            "not_attempted": "#9e9e9e", "refused": "#6a1b9a"}
+_COLOURS = {"upgraded": "#2e7d32", "would_upgrade": "#1565c0", "downloaded": "#00838f", "unchanged": "#607d8b",
+            "failed": "#c62828", "unreachable": "#ef6c00", "not_attempted": "#757575", "refused": "#6a1b9a"}
+# distinct colours for the versions of one class (ColorBrewer-like qualitative set, all readable on white);
+# a class with more versions gets evenly spaced hues instead, so no two of its versions share a colour
+_VERSION_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                    "#bcbd22", "#17becf", "#393b79", "#637939")
+_NONE_SPELLINGS = ("", "none", "null")
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222}
 h1{font-size:1.4em;margin:0 0 4px} .meta{color:#555;margin-bottom:16px}
@@ -628,7 +715,14 @@ h1{font-size:1.4em;margin:0 0 4px} .meta{color:#555;margin-bottom:16px}
 table{border-collapse:collapse;width:100%;font-size:.9em} th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3} .status{font-weight:bold} .stop{background:#fff3e0;border-left:4px solid #ef6c00;padding:8px 12px;margin-bottom:16px}
 .chart{margin-bottom:20px} .chart h2,.devices h2{font-size:1.1em}
+.warning{color:#8a5300;display:block;margin-top:2px}
 """
+
+
+def version_label(value):
+    """A version as the chart shows it: null, "None", "none", "" and "null" are all ``none``."""
+    text = "" if value is None else str(value).strip()
+    return "none" if text.lower() in _NONE_SPELLINGS else text
 
 
 def _versions_per_class(report):
@@ -639,44 +733,59 @@ def _versions_per_class(report):
             continue
         per = chart.setdefault(entry.get("device_class") or "none", {"before": {}, "after": {}})
         for side, key in (("before", "from"), ("after", "to")):
-            if side == "after" and entry["status"] not in ("upgraded", "unchanged"):
-                key = "from"  # a device that did not upgrade still runs what it ran
-            label = " / ".join(str(c.get(key)) for c in entry["components"])
+            if side == "after" and entry["status"] not in ("upgraded", "would_upgrade", "unchanged"):
+                key = "from"  # a device that did not upgrade (or only downloaded) still runs what it ran
+            label = " / ".join(version_label(c.get(key)) for c in entry["components"])
             per[side][label] = per[side].get(label, 0) + 1
     return chart
+
+
+def version_order(label):
+    """Sort key that puts 1.9.0 before 1.10.0 (numbers compared as numbers), ``none`` first."""
+    return (label != "none", [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label)])
+
+
+def version_colours(versions):
+    """{version: colour} with a colour of its own for each of ``versions`` (the versions of one class, in order)."""
+    versions = list(versions)
+    if len(versions) <= len(_VERSION_PALETTE):
+        return dict(zip(versions, _VERSION_PALETTE))
+    # hues a golden angle apart (every one different, neighbours far apart), two lightnesses alternating
+    return {v: "hsl(%.1f,70%%,%d%%)" % (i * 137.508 % 360, 38 if i % 2 else 50) for i, v in enumerate(versions)}
 
 
 def _chart_svg(report):
     chart = _versions_per_class(report)
     if not chart:
         return "<p>No device reported versions.</p>"
-    palette = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#4e342e"]
-    versions = sorted({v for per in chart.values() for side in per.values() for v in side})
-    colour = {v: palette[i % len(palette)] for i, v in enumerate(versions)}
+    colours = {cls: version_colours(sorted({v for side in per.values() for v in side}, key=version_order))
+               for cls, per in chart.items()}
     width, bar_h, gap, left = 720, 18, 10, 190
-    rows = [(cls, side) for cls in sorted(chart) for side in ("before", "after")]
-    height = len(rows) * (bar_h + gap) + 30 + 18 * len(versions)
+    height = 10 + sum(2 * (bar_h + gap) + 6 + 18 * len(colours[cls]) + 12 for cls in chart)
     parts = ['<svg role="img" aria-label="versions before and after per device class" '
              'width="%d" height="%d" font-size="12">' % (width, height)]
     y = 10
-    for cls, side in rows:
-        counts = chart[cls][side]
-        total = sum(counts.values()) or 1
-        parts.append('<text x="0" y="%d">%s %s</text>' % (y + 13, html.escape(cls), side))
-        x = left
-        for version in sorted(counts):
-            w = (width - left - 10) * counts[version] / total
-            parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %d</title></rect>'
-                         % (x, y, w, bar_h, colour[version], html.escape(version), counts[version]))
-            if w > 24:
-                parts.append('<text x="%.1f" y="%d" fill="#fff">%d</text>' % (x + 4, y + 13, counts[version]))
-            x += w
-        y += bar_h + gap
-    y += 6
-    for version in versions:
-        parts.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>'
-                     % (left, y, colour[version], left + 18, y + 11, html.escape(version)))
-        y += 18
+    for cls in sorted(chart):
+        colour = colours[cls]
+        for side in ("before", "after"):
+            counts = chart[cls][side]
+            total = sum(counts.values()) or 1
+            parts.append('<text x="0" y="%d">%s %s</text>' % (y + 13, html.escape(cls), side))
+            x = left
+            for version in sorted(counts, key=version_order):
+                w = (width - left - 10) * counts[version] / total
+                parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %d</title></rect>'
+                             % (x, y, w, bar_h, colour[version], html.escape(version), counts[version]))
+                if w > 24:
+                    parts.append('<text x="%.1f" y="%d" fill="#fff">%d</text>' % (x + 4, y + 13, counts[version]))
+                x += w
+            y += bar_h + gap
+        y += 6
+        for version in colour:
+            parts.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>'
+                         % (left, y, colour[version], left + 18, y + 11, html.escape(version)))
+            y += 18
+        y += 12
     parts.append("</svg>")
     return "".join(parts)
 
@@ -686,7 +795,7 @@ def report_html(report):
     esc = html.escape
     counts = report["summary"]
     cards = "".join('<div class="card" style="background:%s"><b>%d</b>%s</div>'
-                    % (_COLOURS[s], counts[s], esc(s.replace("_", " "))) for s in STATUSES)
+                    % (_COLOURS[s], counts.get(s, 0), esc(s.replace("_", " "))) for s in summary_statuses(report))
     rows = []
     for entry in report["hosts"]:
         rows.append("<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"status\" style=\"color:%s\">%s</td><td>%s</td>"
@@ -694,7 +803,9 @@ def report_html(report):
                         esc(entry["host"]), esc(entry.get("device_class") or "-"), esc(entry.get("site") or "-"),
                         _COLOURS[entry["status"]], esc(entry["status"]), esc(str(entry.get("batch") or "-")),
                         esc(_versions(entry.get("components") or [], "from")), esc(_versions(entry.get("components") or [], "to")),
-                        esc(entry.get("msg") or ""), esc(entry.get("device_state") or "")))
+                        esc(entry.get("msg") or "") + "".join('<span class="warning">warning: %s</span>' % esc(w)
+                                                              for w in entry.get("warnings") or ()),
+                        esc(entry.get("device_state") or "")))
     stop = ('<div class="stop">Rollout stopped: %s</div>' % esc(report["budget"]["reason"])) if report["budget"]["stopped"] else ""
     title = "Fleet rollout report" + (" (check mode preview)" if report["check_mode"] else "")
     return """<!DOCTYPE html>

@@ -18,7 +18,7 @@ from ansible import constants as C
 from ansible.utils.display import Display
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    budget_state, read_outcomes, read_records, read_settings, rollout_batches, spool_dir)
+    SUCCESS_STATUSES, budget_state, read_outcomes, read_records, read_settings, rollout_batches, spool_dir)
 
 display = Display()
 
@@ -34,7 +34,7 @@ def device_line(host, record, seconds=None):
     if seconds is None:
         seconds = sum(v for v in (record.get("durations") or {}).values() if isinstance(v, (int, float)))
     status = record.get("status")
-    if status in ("upgraded", "unchanged"):
+    if status in SUCCESS_STATUSES:
         what = "%s -> %s" % (_versions(record, "from"), _versions(record, "to"))
     else:
         what = record.get("msg") or "no message"

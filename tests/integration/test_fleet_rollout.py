@@ -22,7 +22,7 @@ def test_budget_stop_reports_all_six_statuses(encedo_process, images, tmp_path):
         "a1": "upgraded", "a2": "failed", "a3": "not_attempted", "a4": "unchanged", "noclass": "refused",
         "gone": "unreachable"}
     assert report["summary"] == {"upgraded": 1, "unchanged": 1, "failed": 1, "unreachable": 1, "not_attempted": 1,
-                                 "refused": 1, "total": 6, "already_done": 0}
+                                 "refused": 1, "total": 6, "already_done": 0, "would_upgrade": 0, "downloaded": 0}
     assert hosts["a1"]["components"] == [{"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": True}]
     assert hosts["a1"]["batch"] == 1 and hosts["a2"]["batch"] == 2 and hosts["a3"]["batch"] == 3
     assert hosts["a4"]["batch"] is None and hosts["a1"]["site"] == "site_a"

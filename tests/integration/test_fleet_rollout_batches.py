@@ -61,7 +61,7 @@ def test_check_mode_previews_the_rollout_without_a_mutating_request(encedo_proce
     assert report["check_mode"] is True
     hosts = by_host(report)
     assert [(hosts[h]["status"], hosts[h]["batch"]) for h in ("a1", "a2", "a3")] == [
-        ("upgraded", 1), ("upgraded", 2), ("unchanged", None)]
+        ("would_upgrade", 1), ("would_upgrade", 2), ("unchanged", None)]
     assert hosts["a1"]["components"][0]["to"] == "1.3.0"
     assert not (tmp_path / "reports" / "fleet-report.json").exists()
     lines = run.result("Show the fleet report", "a1")["msg"]

@@ -76,3 +76,28 @@ def test_the_drift_jobs_scripts_report_and_gate(pipeline, encedo_process, tmp_pa
 
     encedo_process.patch_device(names["hem-a2"], firmware="1.3.0")
     assert run_job(pipeline, "drift gate", tmp_path).returncode == 0
+
+
+def artifact_paths(job):
+    artifacts = job.get("artifacts") or {}
+    return list(artifacts.get("paths") or []) + list((artifacts.get("reports") or {}).values())
+
+
+def test_the_preview_and_upgrade_jobs_write_the_artifacts_they_collect(pipeline, encedo_process, images, tmp_path):
+    firmware = images("firmware", "1.3.0", name="firmware.bin")[0]
+    name = unique("hem-p1")
+    encedo_process.add_device(name, firmware="1.2.2", reboot_seconds=0.2, validation_seconds=0.02, auth_delay=0.0)
+    (tmp_path / "inventory").mkdir()
+    inventory = {"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                                  "fleetops_device_class": "encedo", "encedo_firmware_version": "1.3.0",
+                                  "encedo_firmware_image": firmware},
+                         "children": {"site_a": {"hosts": {"hem-p1": {"encedo_url": "%s/%s" % (encedo_process.url, name)}}}}}}
+    (tmp_path / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
+    for job in ("upgrade preview", "upgrade"):
+        done = run_job(pipeline, job, tmp_path)
+        assert done.returncode == 0, done.stdout[-3000:]
+        missing = [path for path in artifact_paths(pipeline[job]) if not (tmp_path / path).is_file()]
+        assert missing == [], "%s collects files it does not write: %s" % (job, missing)
+        for path in (tmp_path / "reports").iterdir():
+            path.rename(tmp_path / ("%s-%s" % (job.replace(" ", "-"), path.name)))
+    assert encedo_process.device(name)["firmware"] == "1.3.0"

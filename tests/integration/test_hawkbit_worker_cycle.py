@@ -128,8 +128,12 @@ def test_worker_and_tasks_leave_the_same_server_device_and_report(sim, tmp_path)
     hosts = by_host(worker_report)
     # the recap: upgraded devices changed on both paths (the tasks path also counts the pre-flight poll and the
     # steps of a failed cycle as changes)
-    assert {h for h, s in worker_run.stats.items() if s["changed"]} == {h for h, e in hosts.items() if e["status"] == "upgraded"}
-    assert all(tasks_run.stats[h]["changed"] for h, e in hosts.items() if e["status"] == "upgraded")
+    changing = {h for h, e in hosts.items() if e["status"] in ("upgraded", "downloaded")}
+    assert {h for h, s in worker_run.stats.items() if s["changed"]} == changing
+    assert all(tasks_run.stats[h]["changed"] for h in changing)
+    # an action that asks for the download only (or waits for its maintenance window) installed nothing
+    assert {h for h, e in hosts.items() if e["status"] == "downloaded"} == {"only", "window"}
+    assert worker_report["summary"]["downloaded"] == 2
     assert {h for h, e in hosts.items() if e["status"] == "failed"} == {"broken", "rebooting", "nocommand"}
     assert hosts["broken"]["msg"].startswith("Install every chunk through its command: ")
     assert hosts["broken"]["device_state"] == "action %s reported failed" % worker.actions["broken"]

@@ -1,4 +1,4 @@
-"""The magewell role through playbooks/upgrade.yml: one cloud run per device, a result per host, the fleet report."""
+"""The magewell role through playbooks/upgrade.yml: one cloud run per batch, a result per host, the fleet report."""
 
 import json
 import os
@@ -35,7 +35,7 @@ def logins(cloud):
 
 def run_fleet(cloud_inventory, tmp_path, **kwargs):
     report_dir = tmp_path / "reports"
-    extra = dict(kwargs.pop("extra_vars", {}), fleetops_report_dir=str(report_dir), fleetops_canary=0)
+    extra = dict({"fleetops_canary": 0}, **kwargs.pop("extra_vars", {}), fleetops_report_dir=str(report_dir))
     run = run_playbook(PLAYBOOK, cloud_inventory, tmp_path=tmp_path, extra_vars=extra, **kwargs)
     name = "fleet-report-check.json" if kwargs.get("check") else "fleet-report.json"
     report = json.loads((report_dir / name).read_text())
@@ -50,9 +50,10 @@ def test_each_host_gets_its_own_result_in_the_fleet_report(cloud, tmp_path):
                                                             "mw4": "failed"}
     assert by_host["mw1"]["components"] == [{"component": "firmware", "from": "1.5.178", "to": "1.6.201", "changed": True}]
     assert "versions there: 2.3.43, 2.4.12" in by_host["mw4"]["msg"]
-    # one cloud session per device in the pre-flight, one per device that needs the upgrade (mw4 failed there)
-    assert len(logins(cloud)) == 4 + 3
-    assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == [1, 1, 1]
+    # one cloud session for the pre-flight of all four, one for the batch of the three that need the upgrade (mw4
+    # failed in the pre-flight), one upgrade/start per product and hardware version (mw1 and mw2: 770/A; mw3: 770/B)
+    assert len(logins(cloud)) == 1 + 1
+    assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == [1, 2]
     lines = run.result("Show the fleet report", "mw1")["msg"]
     assert "mw1 [magewell] upgraded: firmware 1.5.178 -> firmware 1.6.201" in lines
 
@@ -68,7 +69,7 @@ def test_check_mode_changes_nothing_and_reports_what_would_change(cloud, tmp_pat
     run, by_host, report = run_fleet(inventory(cloud), tmp_path, limit="mw1,mw2", check=True)
     assert run.rc == 0
     assert cloud.mutating_requests() == []
-    assert report["check_mode"] is True and report["summary"]["upgraded"] == 2
+    assert report["check_mode"] is True and report["summary"]["would_upgrade"] == 2 and report["summary"]["upgraded"] == 0
     assert "would upgrade to 1.6.201" in by_host["mw1"]["msg"]
 
 
@@ -124,3 +125,30 @@ def test_status_playbook_surveys_with_one_read_and_no_change(cloud, tmp_path):
     assert "mw4 [magewell] Ultra Encode HDMI firmware 2.3.43; online" in lines
     assert "ghost [magewell] unknown model firmware unknown; not listed by the cloud" in lines
     assert [e["path"] for e in cloud.log()] == ["/sc_cloud/login", "/sc_cloud/scapi/get-devs", "/sc_cloud/logout"]
+
+
+FIVE = {"settings": {"transfer_seconds": 0.3, "offline_seconds": 0.3}, "devices": {
+    serial: {"family": 1, "product_id": 770, "hardware": hardware, "firmware": "1.5.178", "name": serial}
+    for serial, hardware in (("A1", "A"), ("A2", "A"), ("A3", "A"), ("A4", "A"), ("B1", "B"))}}
+
+
+@pytest.mark.parametrize("canary, logins_made, starts", [
+    # the pre-flight in one cloud session; the rollout in one per batch, one upgrade/start per product and hardware
+    (0, 1 + 1, [1, 4]),
+    (1, 1 + 1 + 1, [1, 1, 3]),   # the canary (A1) alone, then A2-A4 together and B1
+])
+def test_five_devices_take_one_cloud_run_per_batch(tmp_path, canary, logins_made, starts):
+    cloud = MwCloudProcess(FIVE)
+    try:
+        inv = inventory(cloud)
+        inv["all"]["hosts"] = {"mw-%s" % serial: {"mwcloud_serial": serial} for serial in FIVE["devices"]}
+        run, by_host, report = run_fleet(inv, tmp_path, extra_vars={"fleetops_canary": canary})
+        assert run.rc == 0, run.stdout[-3000:]
+        assert report["summary"]["upgraded"] == 5
+        assert all(entry["components"] == [{"component": "firmware", "from": "1.5.178", "to": "1.6.201", "changed": True}]
+                   for entry in by_host.values())
+        assert by_host["mw-B1"]["msg"] == "upgraded from 1.5.178 to 1.6.201"
+        assert len(logins(cloud)) == logins_made
+        assert sorted(len(e["sns"]) for e in cloud.mutating_requests()) == starts
+    finally:
+        cloud.stop()

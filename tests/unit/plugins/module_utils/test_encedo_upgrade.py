@@ -54,8 +54,33 @@ def test_check_mode_reads_only_and_says_what_it_would_do(encedo_sim, device, ima
     result = upgrade(url, src, passphrase="pw", check_mode=True, diff=True)
     assert result["changed"] is True and "would upgrade firmware from 1.2.2 to 1.3.0" in result["msg"]
     assert result["diff"]["after"] == {"firmware": "1.3.0"}
-    assert set(device_paths(encedo_sim, name)) == {"/api/system/version", "/api/system/status"}
+    assert "passphrase accepted" in result["msg"]
+    # the reads, and the token request that proves the passphrase (it issues a token and changes nothing)
+    assert [(e["method"], e["path"].split(name, 1)[1]) for e in encedo_sim.requests_for(device=name)] == [
+        ("GET", "/api/system/version"), ("GET", "/api/system/status"), ("GET", "/api/auth/token"),
+        ("POST", "/api/auth/token")]
     assert encedo_sim.devices[name].firmware == "1.2.2"
+
+
+def test_check_mode_refuses_a_wrong_passphrase_as_the_real_run_would(encedo_sim, device, images):
+    name, url = device(firmware="1.2.2", passphrase="pw")
+    result = failed(url, images("firmware", "1.3.0")[0], passphrase="wrong", check_mode=True)
+    assert result["msg"].startswith("check mode: the passphrase was refused")
+    assert "wrong" not in result["msg"] and "keeps firmware 1.2.2" in result["device_state"]
+    assert not [p for p in device_paths(encedo_sim, name) if p.startswith("/api/system/upgrade/")]
+
+
+def test_check_mode_proves_a_ready_token_with_a_read(encedo_sim, device, images):
+    name, url = device(firmware="1.2.2", passphrase="pw")
+    src = images("firmware", "1.3.0")[0]
+    token = encedo_sim.devices[name].issue_token("system:upgrade")
+    result = upgrade(url, src, token=token, check_mode=True)
+    assert result["changed"] is True and "token accepted" in result["msg"]
+    assert device_paths(encedo_sim, name)[-1] == "/api/system/status"
+    encedo_sim.devices[name].boot_key = b"another boot" * 3  # the token is of an earlier boot now
+    stale = failed(url, src, token=token, check_mode=True)
+    assert stale["msg"].startswith("check mode: the token was refused") and token not in stale["msg"]
+    assert not [p for p in device_paths(encedo_sim, name) if p.startswith("/api/system/upgrade/")]
 
 
 def test_management_app_upgrade_without_reboot(encedo_sim, device, images):

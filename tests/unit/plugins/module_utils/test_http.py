@@ -104,6 +104,13 @@ def test_refused_connection_is_unreachable_without_secrets():
         http.get_json("/x")
     assert "connection refused" in caught.value.msg
     assert "TOPSECRET" not in caught.value.msg and "pw" not in caught.value.msg
+    assert caught.value.to_result()["reached"] is False  # the fleet report counts the device unreachable
+
+
+def test_a_name_that_does_not_resolve_is_not_reached():
+    with pytest.raises(DeviceUnreachable) as caught:
+        client("http://no-such-host.invalid", retries=0).get_json("/x")
+    assert caught.value.to_result()["reached"] is False, caught.value.msg
 
 
 @pytest.mark.parametrize("url", ["ftp://host", "host:80", "", "http://", "http://host:port"])
@@ -196,8 +203,9 @@ def test_upload_to_a_closed_port_is_unreachable(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(DeviceUnreachable, match="device unreachable: connection refused"):
+    with pytest.raises(DeviceUnreachable, match="device unreachable: connection refused") as caught:
         client("http://127.0.0.1:%d" % port).upload("POST", "/up", _image(tmp_path, 1024), expect_continue=True)
+    assert caught.value.to_result()["reached"] is False
 
 
 # ----------------------------------------------------------------- hardening (issue 9)
@@ -332,3 +340,18 @@ def test_plain_http_spoken_to_an_https_url_is_one_tls_error_not_retried(scripted
         client(url.replace("http://", "https://"), retries=3, sleep=pauses.append).get_json("/x")
     assert caught.value.msg.startswith("TLS failed: handshake error (is the device speaking TLS on that port? try http://)")
     assert pauses == []
+
+
+@pytest.mark.parametrize("text, reason, reached", [
+    ("Failed to resolve 'x' ([Errno -3] Temporary failure in name resolution)", "host name does not resolve", False),
+    ("[Errno 111] Connection refused", "connection refused", False),
+    ("Connection aborted., RemoteDisconnected('Remote end closed connection without response')",
+     "the device closed the connection without a response", None),
+])
+def test_only_a_connection_never_made_is_not_reached(text, reason, reached):
+    import requests  # pylint: disable=import-outside-toplevel
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._http import connection_error  # pylint: disable=import-outside-toplevel
+
+    error = connection_error(requests.exceptions.ConnectionError(text), "GET", "http://x/", 5)
+    assert error.msg.startswith("device unreachable: %s" % reason)
+    assert error.to_result().get("reached") is reached

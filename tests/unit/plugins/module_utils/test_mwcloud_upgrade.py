@@ -7,7 +7,7 @@ import time
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as UPGRADE_SPEC
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade, device_result
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 from tests.unit.plugins.module_utils.mwcloud_support import FLEET, mutating, params, sim  # noqa: F401 - fixture  # pylint: disable=unused-import
 
@@ -268,3 +268,28 @@ def test_a_failure_before_the_devices_were_read_carries_the_report_keys_too(sim)
     assert result["changed"] is False and result["previous_version"] is None and result["version"] is None
     assert result["device_state"] == "unchanged: no upgrade was started"
     assert result["msg"].startswith("login refused: wrong password for user 'Admin'")
+
+
+def test_each_device_gets_its_own_result_cut_from_one_run_for_many(sim):
+    sim.devices["A2"].never_returns = True
+    shared = failed(sim, serial_numbers=["A1", "A2", "A3"], version="1.6.201", wait_timeout=1, diff=True)
+    one = device_result(shared, "A1", "1.6.201")
+    assert "failed" not in one and one["changed"] is True and one["devices"][0]["status"] == "upgraded"
+    assert (one["previous_version"], one["version"], one["diff"]) == (
+        "1.5.178", "1.6.201", {"before": {"A1": "1.5.178"}, "after": {"A1": "1.6.201"}})
+    assert [b["serial_numbers"] for b in one["batches"]] == [["A1", "A2"]]
+    dead = device_result(shared, "A2", "1.6.201")
+    assert dead["failed"] is True and dead["msg"].startswith("upgrade to 1.6.201 failed for 1 of 1 device(s) (1 timeout): A2: ")
+    assert "last state seen: offline" in dead["msg"] and dead["version"] == "1.5.178"
+    current = device_result(shared, "A3", "1.6.201")
+    assert "failed" not in current and current["changed"] is False and current["version"] == "1.6.201"
+
+
+def test_a_failure_of_the_whole_run_is_each_devices_failure(sim):
+    shared = failed(sim, serial_numbers=["A1", "B1"], version="1.6.201", password="bad")
+    for serial in ("A1", "B1"):
+        result = device_result(shared, serial, "1.6.201")
+        assert result["failed"] is True and "wrong password for user 'Admin'" in result["msg"] and "bad" not in result["msg"]
+        assert result["device_state"] == "unchanged: no upgrade was started" and result["changed"] is False
+    closed = failed(sim, serial_numbers=["A1", "B1"], version="1.6.201", url="http://127.0.0.1:9")
+    assert device_result(closed, "A1", "1.6.201")["reached"] is False

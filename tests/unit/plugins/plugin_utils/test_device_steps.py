@@ -94,3 +94,46 @@ def test_outcome_of_a_failed_step_fails_with_its_message_and_device_state(failur
     assert outcome["failed"] is True and outcome.get("unreachable", False) is (status == "unreachable")
     assert (outcome["msg"], outcome["device_state"]) == ("upgrade of MW1 failed", "firmware 1.0 still running")
     assert outcome["record"]["status"] == status
+
+
+def test_magewell_devices_of_one_task_share_one_cloud_run():
+    """The controller path's threads: one mwcloud_upgrade for the devices with the same arguments, a result each."""
+    import threading  # pylint: disable=import-outside-toplevel
+
+    calls = []
+
+    def run_step(module, args):
+        calls.append(sorted(args["serial_numbers"]))
+        return {"changed": True, "durations": {"login": 0.1}, "msg": "3 upgraded of 3 device(s)",
+                "batches": [{"serial_numbers": sorted(args["serial_numbers"]), "firmware_id": 22}],
+                "devices": [{"serial": s, "from": "1.5", "to": "1.6", "status": "upgraded", "msg": "upgraded from 1.5 to 1.6",
+                             "device_state": "online at 1.6"} for s in args["serial_numbers"]]}
+    run_step.in_process = True
+    common = {"url": "https://cloud", "username": "Admin", "password": "pw", "version": "1.6"}
+    results = {}
+
+    def device(serial):
+        results[serial] = run_device("magewell", {}, {"upgrade": dict(common, serial_numbers=[serial])}, run_step)
+
+    threads = [threading.Thread(target=device, args=(s,)) for s in ("S1", "S2", "S3")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [["S1", "S2", "S3"]]
+    for serial, ran in results.items():
+        record = device_outcome("magewell", ran, False)["record"]
+        assert record["status"] == "upgraded" and record["msg"] == "upgraded from 1.5 to 1.6"
+        assert ran[0][1]["devices"] == [{"serial": serial, "from": "1.5", "to": "1.6", "status": "upgraded",
+                                        "msg": "upgraded from 1.5 to 1.6", "device_state": "online at 1.6"}]
+    # alone, or through a runner that is not in this process (a module per host), the result is the module's own
+    calls.clear()
+    device("S4")
+    assert calls == [["S4"]] and results["S4"][0][1]["msg"] == "3 upgraded of 3 device(s)"
+    run_step.in_process = False
+    threads = [threading.Thread(target=device, args=(s,)) for s in ("S5", "S6")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(calls[1:]) == [["S5"], ["S6"]]

@@ -73,6 +73,82 @@ def test_record_from_module_results():
                                          "version": "a"}], False)["status"] == "unchanged"
 
 
+FIRMWARE = {"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0",
+            "msg": "would upgrade firmware from 1.2.2 to 1.3.0"}
+
+
+def test_a_preview_record_would_upgrade_and_never_says_upgraded():
+    record = fleet.make_record("encedo", [FIRMWARE], check_mode=True)
+    assert record["status"] == "would_upgrade" and fleet.needs_work(record)
+    assert not fleet.needs_work(fleet.make_record("encedo", [dict(FIRMWARE, changed=False)], check_mode=True))
+
+
+@pytest.mark.parametrize("result, status", [
+    ({"failed": True, "reached": False, "changed": False, "msg": "device unreachable: connection refused"}, "unreachable"),
+    ({"failed": True, "msg": "device unreachable: no answer within 30s"}, "failed"),  # it was reached, then went quiet
+    ({"failed": True, "reached": False, "changed": True, "msg": "device unreachable: connection refused"}, "failed"),
+    ({"unreachable": True, "msg": "ssh: connect to host"}, "unreachable"),
+])
+def test_a_device_whose_api_cannot_be_reached_is_unreachable(result, status):
+    assert fleet.make_record("encedo", [result], check_mode=False)["status"] == status
+
+
+def cycle(to, status="changed"):
+    return {"status": status, "action": {"type": "deployment", "id": 7},
+            "items": [{"component": "os rootfs", "from": "none", "to": to, "changed": True}]}
+
+
+def test_a_download_only_action_is_downloaded_not_upgraded():
+    downloaded = fleet.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=False)
+    assert downloaded["status"] == "downloaded"
+    assert fleet.make_record("hawkbit", [cycle("2.0")], check_mode=False)["status"] == "upgraded"
+    preview = fleet.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=True)
+    assert preview["status"] == "would_upgrade"
+    records = {"preflight": {"gw": preview}, "rollout": {"gw": downloaded}}
+    report = fleet.build_report(["gw"], {}, {}, records, fleet.rollout_settings(), "2026-01-01T00:00:00+00:00",
+                                "2026-01-01T00:01:00+00:00")
+    assert {k: report["summary"][k] for k in ("upgraded", "downloaded", "failed")} == {"upgraded": 0, "downloaded": 1, "failed": 0}
+    assert fleet.exit_reasons(report) == {}
+    assert fleet.summary_lines(report)[-1].startswith("0 upgraded, 1 downloaded, 0 unchanged")
+    case = fleet.junit_cases(report)[0]
+    assert case.outcome == "passed" and "downloaded, not installed" in case.system_out
+    assert ">1</b>downloaded</div>" in fleet.report_html(report)
+
+
+def test_module_warnings_reach_the_record_the_summary_and_the_html():
+    warned = dict(FIRMWARE, msg="firmware upgraded", warnings=["the answer to the firmware install request was lost, "
+                                                               "but the device runs 1.3.0"])
+    record = fleet.make_record("encedo", [warned, dict(warned, component="ui")], check_mode=False)
+    assert record["warnings"] == warned["warnings"]  # each once
+    assert fleet.device_outcome("encedo", [("firmware", warned)], False)["warnings"] == warned["warnings"]
+    report = fleet.build_report(["h"], {}, {}, {"preflight": {"h": dict(record, status="would_upgrade")},
+                                                "rollout": {"h": record}},
+                                fleet.rollout_settings(), "2026-01-01T00:00:00+00:00", "2026-01-01T00:01:00+00:00")
+    assert "h [encedo] warning: the answer to the firmware install request was lost, but the device runs 1.3.0" \
+        in fleet.summary_lines(report)
+    assert "warning: the answer to the firmware install request was lost" in fleet.report_html(report)
+    assert fleet.stats_payload(report, {})["fleetops_report"]["hosts"][0]["warnings"] == warned["warnings"]
+
+
+def test_the_chart_gives_each_version_of_a_class_its_own_colour_and_one_none():
+    records = {"preflight": {}, "rollout": {}}
+    for i in range(15):
+        records["rollout"]["d%02d" % i] = {"device_class": "encedo", "status": "unchanged", "components": [
+            {"component": "firmware", "from": "1.%d.0" % i, "to": "1.%d.0" % i, "changed": False}]}
+    for i, spelling in enumerate((None, "None", "none")):
+        records["rollout"]["n%d" % i] = {"device_class": "magewell", "status": "unchanged", "components": [
+            {"component": "firmware", "from": spelling, "to": spelling, "changed": False}]}
+    hosts = sorted(records["rollout"])
+    report = fleet.build_report(hosts, {}, {}, records, fleet.rollout_settings(), "2026-01-01T00:00:00+00:00",
+                                "2026-01-01T00:01:00+00:00")
+    chart = fleet._versions_per_class(report)  # pylint: disable=protected-access
+    assert chart["magewell"]["before"] == {"none": 3}
+    colours = fleet.version_colours(sorted(chart["encedo"]["before"]))
+    assert len(colours) == 15 and len(set(colours.values())) == 15
+    page = fleet.report_html(report)
+    assert page.count("<title>none: 3</title>") == 2 and "None" not in page.split("<svg", 1)[1].split("</svg>")[0]
+
+
 def test_record_of_one_device_of_mwcloud_upgrade():
     """mwcloud_upgrade for one serial: the contract keys at the top, the device's own message in ``devices``."""
     result = {"changed": True, "component": "firmware", "previous_version": "1.5", "version": "1.6",
@@ -124,6 +200,7 @@ def test_report_batches_and_html_of_a_big_fleet():
 
 @pytest.mark.parametrize("status, changed, failed", [
     ("upgraded", True, False), ("unchanged", False, False), ("not_attempted", False, True),
+    ("would_upgrade", True, False), ("downloaded", True, False),
     ("failed", False, True), ("unreachable", False, True), ("refused", False, True)])
 def test_outcome_result_changes_or_fails_the_host_by_status(status, changed, failed):
     result = fleet.outcome_result({"status": status, "msg": "why"})
@@ -133,7 +210,7 @@ def test_outcome_result_changes_or_fails_the_host_by_status(status, changed, fai
 @pytest.mark.parametrize("outcome, named", [(None, "NoneType"), ("upgraded", "str"), ({"status": "done"}, "'done'")])
 def test_outcome_result_refuses_what_is_no_outcome(outcome, named):
     result = fleet.outcome_result(outcome)
-    assert result["failed"] is True and named in result["msg"] and "upgraded, unchanged" in result["msg"]
+    assert result["failed"] is True and named in result["msg"] and "upgraded, would_upgrade, downloaded, unchanged" in result["msg"]
 
 
 def test_the_outcome_of_a_host_is_the_one_the_report_stored(tmp_path):

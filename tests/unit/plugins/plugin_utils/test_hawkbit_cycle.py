@@ -67,7 +67,7 @@ def test_check_mode_polls_once_as_the_role_preflight_does():
     ran = run_device("hawkbit", COMMON, cycle(), script, check_mode=True)
     assert script.modules() == ["hawkbit_poll"]
     record = device_outcome("hawkbit", ran, True)["record"]
-    assert record["status"] == "upgraded" and record["components"][0]["to"] == "2.0"
+    assert record["status"] == "would_upgrade" and record["components"][0]["to"] == "2.0"
 
 
 def test_a_failed_install_is_reported_to_the_server_with_the_output_tail():
