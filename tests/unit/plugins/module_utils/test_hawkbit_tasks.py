@@ -166,3 +166,28 @@ def test_config_data_limits_fail_before_sending(target, params):
     with pytest.raises(FleetopsError):
         run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, data={str(i): "v" for i in range(101)}))
     assert simulator.requests_for() == []
+
+
+def test_closing_and_download_only_feedback_say_whether_the_server_asks_for_config_data(target, params):
+    """Issue 20: after a finished action and after a download-only action closed as downloaded the server asks for
+    config data again (hawkbit-ddi.md, configData); the feedback's own poll after sending says so."""
+    simulator, url, cid = target
+    simulator.devices[cid].request_config = False
+    action = simulator.create_deployment(cid, {})
+    proceeding = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="proceeding"))
+    assert "config_data_requested" not in proceeding  # no poll after an intermediate feedback
+    closed = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="closed", finished="success"))
+    assert closed["config_data_requested"] is True
+    simulator.devices[cid].request_config = False
+    only = simulator.create_deployment(cid, {"type": "downloadonly"})
+    downloaded = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(only.id), execution="downloaded"))
+    assert downloaded["action_closed"] is True and downloaded["config_data_requested"] is True
+    simulator.devices[cid].request_config = False
+    window = simulator.create_deployment(cid, {"maintenance_window": "unavailable"})
+    waiting = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(window.id), execution="downloaded"))
+    assert waiting["action_closed"] is False and waiting["config_data_requested"] is False
+    failed = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(window.id), execution="closed", finished="failure"))
+    assert failed["config_data_requested"] is False  # an error is not a finished action
+    predicted = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id="1", execution="closed", finished="success"),
+                    check_mode=True)
+    assert "config_data_requested" not in predicted
