@@ -149,3 +149,19 @@ def test_commands_with_shell_syntax_are_refused_in_every_stage_before_anything_r
     verified = execute(HawkbitInstall, params(stage="verify", action_id=7, dest=str(tmp_path), verify_command=piped))
     assert verified["failed"] and "shell syntax" in verified["msg"]
     assert calls(tmp_path) == [] and not (tmp_path / ".installing-7").exists()
+
+
+@pytest.mark.parametrize("path", ["examples/hawkbit-ssh/group_vars/gateways/main.yml",
+                                  "examples/mixed-fleet/inventory/group_vars/hawkbit.yml"])
+def test_the_examples_commands_need_no_shell_and_reboot_after_rauc(path):
+    """Issue 21: the examples' install and verify commands pass the check; rauc install exits 0 when installed and
+    1 when it failed (rauc's src/main.c: no "reboot required" code), so 0 is the reboot exit code with rauc."""
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+    with open(os.path.join(root, path)) as stream:
+        settings = yaml.safe_load(stream)
+    commands, verify = settings["hawkbit_target_install_commands"], settings["hawkbit_target_verify_command"]
+    result = execute(HawkbitInstall, params(stage="check", commands=commands, verify_command=verify))
+    assert not result.get("failed"), result
+    assert settings["hawkbit_target_reboot_exit_code"] == 0 and commands["os"].startswith("rauc install")
