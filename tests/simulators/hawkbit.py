@@ -294,8 +294,8 @@ class HawkbitSimulator(Simulator):
 
     def create_deployment(self, name, config):
         """``{"chunks": [{"part", "name", "version", "metadata": [..], "artifacts": [{"filename", "content"|"size"|"path",
-        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range", "announce_size"}]}], "download", "update",
-        "maintenance_window", "download_only", "confirmation_required"}`` -> the action."""
+        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range", "announce_size"}]}], "type" (forced, soft,
+        timeforced with "forced_time", downloadonly), "maintenance_window", "download_only", "confirmation_required"}`` -> the action."""
         with self.lock:
             target = self.devices[name]
             chunks = []
