@@ -315,6 +315,6 @@ def test_a_command_with_shell_syntax_fails_the_target_before_any_request(sim, tm
     fleet_run = run_playbook(ROOT + "/playbooks/upgrade.yml", fleet.inventory(), tmp_path=tmp_path)
     assert fleet_run.rc != 0
     lines = list(fleet_run.results("Show the fleet report").values())[0]["msg"]
-    assert any(line.startswith("piped [hawkbit] failed") and "shell syntax" in line for line in lines), lines
+    assert any(line.startswith("piped [hawkbit] FAILED: ") and "shell syntax" in line for line in lines), lines
     assert sim.log(name) == []  # not even a poll
     assert fleet.action("piped", action)["status"] == "RUNNING" and fleet.action("piped", action)["history"] == ["running"]
