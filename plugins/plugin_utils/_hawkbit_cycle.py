@@ -85,6 +85,7 @@ def cycle_report(results):
 
     ``results`` are the cycle's module results by the role's register names (without ``hawkbit_target_``):
     ``first_poll``, ``second_poll``, ``confirmed``, ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``,
+    ``closed`` (the success feedback: a step failing after it, such as the config data, leaves the action installed),
     ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``)
     when a step failed. Missing or skipped results count as not run.
     """
@@ -95,8 +96,9 @@ def cycle_report(results):
     failure = results.get("failure")
     if failure:
         action_id = action.get("id") if action.get("id") is not None else (first.get("action") or {}).get("id")
-        state = ("action %s %s" % (action_id, "reported failed" if _changed(results.get("proceeding")) else "left open")
-                 if action_id is not None else "unchanged")
+        done = "installed and closed" if _changed(results.get("closed")) else \
+            "reported failed" if _changed(results.get("proceeding")) else "left open"
+        state = "action %s %s" % (action_id, done) if action_id is not None else "unchanged"
         return {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
                 "device_state": state, "items": []}
     kind = action.get("type")
@@ -273,7 +275,7 @@ class HawkbitCycle:
         result = failure.result
         if self.check_mode:  # the role's pre-flight records the failed poll itself
             return result
-        if _changed(self.results.get("proceeding")):
+        if _changed(self.results.get("proceeding")) and not _changed(self.results.get("closed")):
             details = (["failed step: %s" % failure.name, str(result.get("msg") or "")]
                        + list(result.get("stderr_lines") or [])[-FAILURE_LINES:]
                        + list(result.get("stdout_lines") or [])[-FAILURE_LINES:])

@@ -178,3 +178,15 @@ def test_check_mode_without_reading_the_action_reports_what_it_knows():
     script = Script(hawkbit_poll=unread)
     run_device("hawkbit", COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
     assert script.calls[-1][1]["read_action"] is False
+
+
+def test_a_failure_after_the_success_feedback_reports_nothing_more_and_says_the_action_is_closed():
+    """The config data sent after the close fails: the action is installed and closed, no closed/failure is sent."""
+    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": True},
+                    hawkbit_config_data={"failed": True, "msg": "HTTP 500"})
+    ran = run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+    assert [args["execution"] for module, args, _check in script.calls if module == "hawkbit_feedback"] == [
+        "proceeding", "closed"]
+    record = device_outcome("hawkbit", ran, False)["record"]
+    assert record["status"] == "failed" and record["device_state"] == "action 7 installed and closed"
+    assert record["msg"].startswith("Send the config data the server asks for after the action closed")
