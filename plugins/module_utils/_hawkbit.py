@@ -115,8 +115,13 @@ def describe_artifact(artifact):
 
 
 def describe_deployment(body):
-    """The deployment (or confirmation/installed) resource in the shape modules and roles use."""
-    deployment = body.get("deployment") or {}
+    """The deployment (or confirmation/installed) resource in the shape modules and roles use.
+
+    ``deploymentBase/{id}`` and ``installedBase/{id}`` carry the deployment under ``deployment``;
+    ``confirmationBase/{id}`` carries the same fields under ``confirmation`` (Eclipse hawkBit since 0.3.0M8,
+    checked on 1.0.4). Either is read; a body has one of them.
+    """
+    deployment = body.get("deployment") or body.get("confirmation") or {}
     chunks = [{"part": chunk.get("part"), "name": chunk.get("name"), "version": chunk.get("version"),
                "metadata": {m.get("key"): m.get("value") for m in chunk.get("metadata") or [] if isinstance(m, dict)},
                "artifacts": [describe_artifact(a) for a in chunk.get("artifacts") or []]}
@@ -275,21 +280,26 @@ class HawkbitClient:
         return PollResult(False, new_etag, json_object(response, ("config", "_links"), "a base poll answer"))
 
     def deployment_base(self, href, action_history=None):
-        return self._get_action(href, action_history)
+        """``GET deploymentBase/{id}``: the deployment under ``deployment``. A hawkBit server records a
+        ``retrieved`` entry in the action's history for this read (docs/hawkbit.md)."""
+        return self._get_action(href, action_history, "deployment")
 
     def confirmation_base_action(self, href, action_history=None):
-        return self._get_action(href, action_history)
+        """``GET confirmationBase/{id}``: the deployment waiting for consent, under ``confirmation``
+        (``{"id": "8", "confirmation": {"download", "update", "chunks"}, "actionHistory": ...}``); a server that
+        puts it under ``deployment`` there (the shape of hawkBit before 0.3.0M8) is read as well."""
+        return self._get_action(href, action_history, "confirmation", "deployment")
 
     def installed_base(self, href, action_history=None):
-        return self._get_action(href, action_history)
+        return self._get_action(href, action_history, "deployment")
 
     def cancel_action(self, href):
         return json_object(self.call("GET", href), ("cancelAction",), "a cancel action")
 
-    def _get_action(self, href, action_history):
+    def _get_action(self, href, action_history, *keys):
         if action_history:
             href += ("&" if "?" in href else "?") + "actionHistory=%d" % action_history
-        return json_object(self.call("GET", href), ("deployment",), "an action resource")
+        return json_object(self.call("GET", href), keys, "an action resource")
 
     def deployment_feedback(self, action_id, status):
         """POST ``deploymentBase/{id}/feedback``; returns "sent" or "gone" (410: the action is closed)."""

@@ -39,9 +39,16 @@ def feedback_status(params):
 
 class HawkbitFeedback(HawkbitRun):
     """A closing deployment feedback also reads what the server records as installed before and after
-    (``previous_version``, ``version``), for the fleet report."""
+    (``previous_version``, ``version``), for the fleet report.
+
+    After a closing or ``downloaded`` deployment feedback the module polls once more anyway (for ``version``, or to
+    learn whether the action closed) and returns ``config_data_requested`` from that poll: a hawkBit server asks for
+    config data again after every finished action and after a download-only action closed as ``downloaded``, so a
+    device that answers it in the same run leaves nothing for the next one (the hawkbit_target role does).
+    """
 
     versions = None
+    config_data_requested = None
 
     def run(self):
         self.versions = {}
@@ -63,7 +70,9 @@ class HawkbitFeedback(HawkbitRun):
             outcome = send(action_id, status)
         if report:
             with self.step("poll"):
-                self.versions["version"] = installed_version(self.client, self.client.base_poll())
+                after = self.client.base_poll()
+                self.config_data_requested = bool(after.href("configData"))
+                self.versions["version"] = installed_version(self.client, after)
         if outcome == "gone":
             self.device_state = "%s action %s closed" % (kind, action_id)
             if not closing:
@@ -82,6 +91,8 @@ class HawkbitFeedback(HawkbitRun):
     def result(self, changed, action_closed, status, msg):
         result = {"changed": changed, "action_closed": action_closed, "feedback": status, "msg": msg,
                   "steps": list(self.steps), "durations": dict(self.durations), "device_state": self.device_state}
+        if self.config_data_requested is not None:
+            result["config_data_requested"] = self.config_data_requested
         if self.versions:
             result.update(self.versions, component="distribution set")
         return result
@@ -93,8 +104,9 @@ class HawkbitFeedback(HawkbitRun):
         return details
 
     def still_open(self, action_id):
-        open_id = self.client.base_poll().open_action()[1]
-        return open_id == action_id
+        poll = self.client.base_poll()
+        self.config_data_requested = bool(poll.href("configData"))
+        return poll.open_action()[1] == action_id
 
     def predict(self, status):
         """Check mode: a closing feedback to an action the server no longer offers would be answered 410."""

@@ -22,9 +22,9 @@ from ._task import TaskRun
 
 INSTALL_SPEC = dict(
     argument_spec=dict(
-        stage=dict(type="str", default="install", choices=["install", "start", "verify", "finish"]),
-        action_id=dict(type="int", required=True),
-        dest=dict(type="path", required=True),
+        stage=dict(type="str", default="install", choices=["install", "start", "verify", "finish", "check"]),
+        action_id=dict(type="int"),
+        dest=dict(type="path"),
         chunks=dict(type="list", elements="dict"),
         paths=dict(type="dict", default={}),
         commands=dict(type="dict", default={}),
@@ -32,10 +32,57 @@ INSTALL_SPEC = dict(
         verify_command=dict(type="str"),
         installed_before=dict(type="str", default="none"),
     ),
-    required_if=[("stage", "install", ("chunks",)), ("stage", "verify", ("verify_command",))],
+    required_if=[("stage", "install", ("action_id", "dest", "chunks")), ("stage", "verify", ("action_id", "dest", "verify_command")),
+                 ("stage", "start", ("action_id", "dest")), ("stage", "finish", ("action_id", "dest"))],
 )
 OUTPUT_LINES = 10
 PLACEHOLDERS = ("paths", "path", "part", "version", "dir")
+SHELL_OPERATORS = ("&&", "||", ">>", "|", "&", ";", ">", "<")
+NO_SHELL = ("commands run without a shell, so %s would reach the program as an argument: put the pipeline or redirection "
+            "into a script on the device and run the script, or do it in the role's tasks hook "
+            "(hawkbit_target_install_tasks, hawkbit_target_verify_tasks)")
+
+
+def shell_syntax(command):
+    """The first piece of shell syntax in ``command`` that only a shell would act on, or None.
+
+    Unquoted ``|``, ``&&``, ``||``, ``;``, ``&``, ``>``, ``>>``, ``<``; ``$(`` and backticks outside single quotes
+    (a shell expands them in double quotes too). Quoted text is an argument like any other (``sh -c 'a | b'`` is fine:
+    the user asked for a shell there).
+    """
+    text, quote, index = str(command), None, 0
+    while index < len(text):
+        char = text[index]
+        if quote == "'":
+            if char == "'":
+                quote = None
+        elif char == "\\":
+            index += 1  # an escaped character is literal (inside double quotes too)
+        elif text.startswith("$(", index) or char == "`":
+            return "$(" if char == "$" else "`"
+        elif quote == '"':
+            if char == '"':
+                quote = None
+        elif char in "'\"":
+            quote = char
+        else:
+            for operator in SHELL_OPERATORS:
+                if text.startswith(operator, index):
+                    return operator
+        index += 1
+    return None
+
+
+def check_commands(commands, verify_command=None):
+    """Refuse install/verify command templates with shell syntax, before anything is contacted or run."""
+    for part, template in sorted((commands or {}).items(), key=lambda item: str(item[0])):
+        found = shell_syntax(template or "")
+        if found:
+            raise FleetopsError("the install command of part %s (%s) uses shell syntax %r, but %s"
+                                % (part, template, found, NO_SHELL % repr(found)))
+    found = shell_syntax(verify_command or "")
+    if found:
+        raise FleetopsError("the verify command (%s) uses shell syntax %r, but %s" % (verify_command, found, NO_SHELL % repr(found)))
 
 
 def marker_path(dest, action_id):
@@ -69,6 +116,8 @@ class HawkbitInstall(TaskRun):
 
     def run(self):
         stage = self.params["stage"]
+        if stage == "check":
+            return self.check()
         self.marker = marker_path(self.params["dest"], self.params["action_id"])
         if stage == "install":
             return self.install()
@@ -78,10 +127,16 @@ class HawkbitInstall(TaskRun):
             return self.verify()
         return self.finish()
 
+    def check(self):
+        """The commands alone, before the server is contacted: no shell syntax (the hawkbit_target role's first step)."""
+        check_commands(self.params["commands"], self.params["verify_command"])
+        return {"changed": False, "msg": "the install and verify commands need no shell"}
+
     # ------------------------------------------------------------------ install
     def planned(self):
         """(chunk, argv) per chunk, refused before anything runs when a chunk has no command or a bad one."""
         params, plan, missing = self.params, [], []
+        check_commands(params["commands"])
         if not params["chunks"]:
             raise FleetopsError("action %d has no chunks to install" % params["action_id"])
         for chunk in params["chunks"]:
@@ -152,6 +207,7 @@ class HawkbitInstall(TaskRun):
 
     # ------------------------------------------------------------------ verify, finish
     def verify(self):
+        check_commands({}, self.params["verify_command"])
         try:
             argv = shlex.split(self.params["verify_command"])
         except ValueError as exc:

@@ -14,13 +14,19 @@ from ._wait import Poll, wait_until
 POLL_SPEC = hawkbit_spec(argument_spec=dict(
     etag=dict(type="str"),
     action_history=dict(type="int", default=0),
+    read_action=dict(type="bool", default=True),
     wait_for_action=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=600),
 ))
 
 
-def read_poll(client, poll, action_history=0):
-    """Poll result -> module result fields (follows the action link for its details)."""
+def read_poll(client, poll, action_history=0, read_action=True):
+    """Poll result -> module result fields (follows the action link for its details unless ``read_action`` is false).
+
+    A hawkBit server records a ``retrieved`` entry in the action's history for a read of deploymentBase (the first
+    one, and again once another entry came in between). Without ``read_action`` only the base poll and installedBase
+    are read: the result says which action is open, not what it would install (``deployment`` and ``version`` None).
+    """
     kind, action_id, href = poll.open_action()
     installed_href = poll.href("installedBase")
     result = {"not_modified": False, "etag": poll.etag, "sleep": poll.sleep,
@@ -28,7 +34,9 @@ def read_poll(client, poll, action_history=0):
               "config_data_requested": bool(poll.href("configData")),
               "installed_action": {"id": action_id_from_href(installed_href), "url": installed_href} if installed_href else None,
               "deployment": None, "cancel": None}
-    if kind == "deployment":
+    if not read_action:
+        result["action_read"] = False
+    elif kind == "deployment":
         result["deployment"] = describe_deployment(client.deployment_base(href, action_history))
     elif kind == "confirmation":
         result["deployment"] = describe_deployment(client.confirmation_base_action(href, action_history))
@@ -38,7 +46,10 @@ def read_poll(client, poll, action_history=0):
     result["component"] = "distribution set"
     result["previous_version"] = installed_version(client, poll)
     offered = chunks_version((result["deployment"] or {}).get("chunks"))
-    result["version"] = offered if offered else result["previous_version"]
+    if not read_action and kind != "none":
+        result["version"] = None  # an action is open, what it installs was not read
+    else:
+        result["version"] = offered if offered else result["previous_version"]
     return result
 
 
@@ -59,7 +70,7 @@ class HawkbitPoll(HawkbitRun):
                 return {"changed": False, "not_modified": True, "etag": poll.etag, "sleep": None, "action": None,
                         "durations": dict(self.durations),
                         "msg": "nothing changed on the server since ETag %s" % poll.etag}
-            result = read_poll(self.client, poll, params["action_history"])
+            result = read_poll(self.client, poll, params["action_history"], params["read_action"])
         action = result["action"]
         # read-only; in check mode "changed" says whether a role run would act on the open action (fleet pre-flight)
         result["changed"] = self.check_mode and action["type"] in ("deployment", "cancel", "confirmation")

@@ -141,6 +141,14 @@ version:
   description: What the server records as installed after this feedback; unchanged after a failure.
   returned: with execution closed of a deployment
   type: str
+config_data_requested:
+  description:
+    - Whether the server asks for config data right after this feedback (its C(configData) link, read by the poll that
+      follows the feedback). A hawkBit server asks again after every finished action and after a download-only action
+      closed as V(downloaded); answer it in the same run with M(fleetops.upgrade.hawkbit_config_data), so the next run
+      has nothing to send.
+  returned: with execution closed or downloaded of a deployment, when not in check mode
+  type: bool
 """
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_python import require_python
 

@@ -19,6 +19,11 @@ description:
     first - every chunk needs one, and each must split into arguments - so nothing runs or is written when one is missing.
   - O(stage=start) writes the marker only, for installations done by other tasks.
   - O(stage=verify) runs O(verify_command) (exit code 0 = good). O(stage=finish) removes the marker.
+  - Commands run without a shell. A command with shell syntax outside quotes (C(|), C(&&), C(||), C(;), C(&), C(>),
+    C(<)) or a command substitution (C($) with parentheses, or backticks) is refused in every stage, before anything runs - put the
+    pipeline into a script on the device, or use the role's tasks hooks (C(hawkbit_target_install_tasks),
+    C(hawkbit_target_verify_tasks)). O(stage=check) does only that check, on O(commands) and O(verify_command),
+    before the P(fleetops.upgrade.hawkbit_target#role) role contacts the server.
   - Not idempotent by design, like M(ansible.builtin.command) - the role calls O(stage=install) once per action, after
     asking the server. In check mode nothing runs; O(stage=install) returns the commands it would run, so a missing
     or unsplittable command fails the check.
@@ -28,15 +33,15 @@ options:
     description: What to do.
     type: str
     default: install
-    choices: [install, start, verify, finish]
+    choices: [install, start, verify, finish, check]
   action_id:
-    description: The DDI action being installed (names the marker).
+    description: The DDI action being installed (names the marker); required with every O(stage) but V(check).
     type: int
-    required: true
   dest:
-    description: The download directory of M(fleetops.upgrade.hawkbit_artifact); the marker is written there.
+    description:
+      - The download directory of M(fleetops.upgrade.hawkbit_artifact); the marker is written there.
+      - Required with every O(stage) but V(check).
     type: path
-    required: true
   chunks:
     description: The deployment's chunks (C(deployment.chunks) of M(fleetops.upgrade.hawkbit_poll)); required with O(stage=install).
     type: list
@@ -53,7 +58,10 @@ options:
     type: dict
     default: {}
   reboot_exit_code:
-    description: Exit code of an install command that means "installed, reboot required"; 0 is success without one.
+    description:
+      - Exit code of an install command that means "installed, reboot required"; 0 is success without one.
+      - Set it to V(0) when every successful installation needs a reboot (for example C(rauc install), which writes
+        the other slot and exits 0 on success, 1 on failure).
     type: int
     default: 100
   verify_command:

@@ -16,6 +16,9 @@ description:
     confirmation, or nothing - with the details of that action (download and update handling, maintenance window,
     chunks, artifacts with hashes and download links).
   - Read-only; the same in check mode. Each poll counts as a poll on the server (it updates the target's last-seen time).
+  - Reading the open deployment (C(deploymentBase/{id})) is recorded by a hawkBit server - a C(retrieved) entry in the
+    action's history (the first read, and again once another entry came in between). Nothing the device reports changes,
+    but the history grows. O(read_action=false) reads only the base poll and the installed action.
   - Links are followed exactly as the server gives them, so any DDI server works, not only Eclipse hawkBit.
 options:
   etag:
@@ -28,6 +31,16 @@ options:
       - Ask the server for this many of the action's previous feedback messages (V(0) for none, negative for all).
     type: int
     default: 0
+  read_action:
+    description:
+      - Follow the link of the open action (C(deploymentBase/{id}), C(confirmationBase/{id}) or C(cancelAction/{id})) for its
+        details. A hawkBit server records a C(retrieved) entry for a read of C(deploymentBase/{id}).
+      - V(false) for a survey that leaves no entry in the action's history - it still tells whether an action is open
+        (RV(action) type and id), what is installed (RV(previous_version), RV(installed_action)) and whether config data is
+        asked for, but not what the action would install - RV(deployment) and RV(cancel) are null, RV(version) is null
+        while an action is open - nor its download/update handling or maintenance window.
+    type: bool
+    default: true
   wait_for_action:
     description:
       - Keep polling until the server offers an action, pausing between polls for the sleep time the server asks for
@@ -107,7 +120,7 @@ installed_action:
   returned: unless not_modified
   type: dict
 deployment:
-  description: Details of a deployment or confirmation action, else null.
+  description: Details of a deployment or confirmation action, else null (also with O(read_action=false)).
   returned: unless not_modified
   type: dict
   contains:
@@ -132,7 +145,7 @@ deployment:
       description: V(status) and V(messages) when O(action_history) asked for them.
       type: dict
 cancel:
-  description: For a cancel action, V(stop_id) - the action the server wants stopped.
+  description: For a cancel action, V(stop_id) - the action the server wants stopped (null with O(read_action=false)).
   returned: unless not_modified
   type: dict
 waited:
@@ -157,8 +170,13 @@ previous_version:
 version:
   description:
     - The chunks of the open deployment or confirmation as C(name version, ...); RV(previous_version) when none is open.
+    - Null when an action is open but O(read_action=false).
   returned: unless not_modified
   type: str
+action_read:
+  description: V(false) when O(read_action=false) left the open action unread.
+  returned: with read_action false, unless not_modified
+  type: bool
 """
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_python import require_python

@@ -23,6 +23,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import REPORT_STEP
 FAILURE_LINES = 10
+CHECK_COMMANDS = "Check the install and verify commands (no shell syntax) before the server is contacted"
 
 CYCLE_SPEC = dict(
     download_dir=dict(type="path", required=True),
@@ -36,6 +37,7 @@ CYCLE_SPEC = dict(
     verify_tasks=dict(type="str", default=""),
     install_become=dict(type="bool", default=False),
     api_delegate=dict(type="str", default="localhost"),
+    survey_reads_action=dict(type="bool", default=True),
 )
 
 
@@ -83,6 +85,7 @@ def cycle_report(results):
 
     ``results`` are the cycle's module results by the role's register names (without ``hawkbit_target_``):
     ``first_poll``, ``second_poll``, ``confirmed``, ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``,
+    ``closed`` (the success feedback: a step failing after it, such as the config data, leaves the action installed),
     ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``)
     when a step failed. Missing or skipped results count as not run.
     """
@@ -93,11 +96,17 @@ def cycle_report(results):
     failure = results.get("failure")
     if failure:
         action_id = action.get("id") if action.get("id") is not None else (first.get("action") or {}).get("id")
-        state = ("action %s %s" % (action_id, "reported failed" if _changed(results.get("proceeding")) else "left open")
-                 if action_id is not None else "unchanged")
+        done = "installed and closed" if _changed(results.get("closed")) else \
+            "reported failed" if _changed(results.get("proceeding")) else "left open"
+        state = "action %s %s" % (action_id, done) if action_id is not None else "unchanged"
         return {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
                 "device_state": state, "items": []}
     kind = action.get("type")
+    unread = not (second if second.get("action") else first).get(kind if kind == "cancel" else "deployment")
+    if kind in ("deployment", "cancel") and unread:  # check mode without reading the action (survey_reads_action)
+        items = [{"component": "distribution set", "from": "none" if installed_before == "none" else "action %s" % installed_before,
+                  "to": "%s action %s (not read)" % (kind, action.get("id")), "changed": True}]
+        return {"device_class": "hawkbit", "status": "changed", "action": action, "items": items}
     if kind == "deployment":
         deployment = (second if second.get("action") else first)["deployment"]
         install_now = deployment["update"] != "skip"
@@ -152,8 +161,9 @@ class HawkbitCycle:
                 self.ran.append(("Check the credentials", {"failed": True, "msg": "set exactly one of "
                                  "hawkbit_target_target_token and hawkbit_target_gateway_token"}))
                 raise StepFailed(*self.ran[-1])
+            self.check_commands()
             if self.check_mode:  # what the role's pre-flight asks (tasks/preflight.yml): one poll
-                report = self.call("Poll the server", "hawkbit_poll", {})
+                report = self.call("Poll the server", "hawkbit_poll", {"read_action": self.params["survey_reads_action"]})
             else:
                 self.cycle()
                 report = cycle_report(self.results)
@@ -161,6 +171,13 @@ class HawkbitCycle:
             report = self.failed(failure)
         self.ran.append((REPORT_STEP, report))
         return self.ran
+
+    def check_commands(self):
+        """cycle.yml's and preflight.yml's first module call: commands with shell syntax fail before any request."""
+        params = self.params
+        self.call(CHECK_COMMANDS, "hawkbit_install",
+                  {"stage": "check", "commands": {} if params["install_tasks"] else params["install_commands"],
+                   "verify_command": "" if params["verify_tasks"] else params["verify_command"]}, ddi=False)
 
     # ------------------------------------------------------------------ cycle.yml's block
     def cycle(self):
@@ -177,6 +194,10 @@ class HawkbitCycle:
             self.deployment(poll, (first["installed_action"] or {}).get("id") or "none")
         elif poll["action"]["type"] == "cancel":
             self.cancel(poll)
+        asked = [self.results.get(name) or {} for name in ("closed", "downloaded")]
+        if self.params["config_data"] and any(result.get("config_data_requested") for result in asked):
+            self.call("Send the config data the server asks for after the action closed (so that the next run has "
+                      "nothing to do)", "hawkbit_config_data", {"data": self.params["config_data"]})
 
     def answer(self, first):
         """answer.yml: config data, auto-confirm, confirmation."""
@@ -234,7 +255,7 @@ class HawkbitCycle:
                       ddi=False)
         self.call("Report success", "hawkbit_feedback",
                   {"action_id": self.action_id, "execution": "closed", "finished": "success",
-                   "details": ["installed %s" % _parts_and_versions(chunks)]})
+                   "details": ["installed %s" % _parts_and_versions(chunks)]}, register="closed")
         self.call("Clear the installation marker", "hawkbit_install",
                   {"stage": "finish", "action_id": self.action_id, "dest": dest}, ddi=False)
 
@@ -254,7 +275,7 @@ class HawkbitCycle:
         result = failure.result
         if self.check_mode:  # the role's pre-flight records the failed poll itself
             return result
-        if _changed(self.results.get("proceeding")):
+        if _changed(self.results.get("proceeding")) and not _changed(self.results.get("closed")):
             details = (["failed step: %s" % failure.name, str(result.get("msg") or "")]
                        + list(result.get("stderr_lines") or [])[-FAILURE_LINES:]
                        + list(result.get("stdout_lines") or [])[-FAILURE_LINES:])

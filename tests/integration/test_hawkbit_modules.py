@@ -163,12 +163,16 @@ def test_both_paths_give_the_same_poll_result(sim, tmp_path):
       fleetops.upgrade.hawkbit_poll:
         action_history: 3
 """
-    results = []
+    results, histories = [], []
     for connection in ("local", "local_as_remote"):
         run = run_playbook(play(sim, name, tasks), inventory(connection), tmp_path=tmp_path)
         result = run.result("poll", "device")
+        histories.append(result["deployment"].pop("action_history"))
         results.append({k: v for k, v in result.items() if k not in ("invocation", "_ansible_no_log", "etag", "durations")})
     assert results[0] == results[1]
+    # like a real hawkBit, the server recorded the first read of deploymentBase: the second read's history shows it
+    assert not any("retrieved" in m for m in histories[0]["messages"])
+    assert "retrieved" in histories[1]["messages"][0]
     assert results[0]["deployment"]["chunks"][0]["artifacts"][0]["filename"] == "fw.bin"
 
 

@@ -139,7 +139,8 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     assert [e for e in fleet.mutations("wait") if "confirmationBase" in e["path"]] == []
 
     window = fleet.action("window", actions["window"])
-    assert window["status"] == "DOWNLOADED" and not window["closed"]
+    # a real server: "downloaded" leaves an action that is not download-only active (running), deploymentBase offered
+    assert window["status"] == "RUNNING" and not window["closed"] and window["feedback"][-1]["execution"] == "downloaded"
     assert (tmp_path / "window" / "os" / "fw.bin").exists() and not (tmp_path / "window" / "installed-os").exists()
     only = fleet.action("only", actions["only"])
     assert only["status"] == "DOWNLOADED" and only["closed"]
@@ -153,20 +154,21 @@ def test_one_cycle_for_every_situation_then_nothing_to_do(sim, tmp_path):
     details = broken["feedback"][-1]["details"]
     assert details[0] == "failed step: Install every chunk through its command" and "flash error 42" in details
 
-    # Second run: only what the server asks for again - config data after a finished action (the DDI rule).
+    # The server asks for config data again after every finished action and after a download-only action closed as
+    # downloaded (a real hawkBit does): the same run answers it, right after the closing feedback.
+    for host in ("full", "hooks", "plain", "confirm", "only"):
+        methods = [(e["method"], e["path"].rsplit("/", 1)[-1]) for e in fleet.mutations(host)]
+        assert methods[-1] == ("PUT", "configData") and methods[-2][1] == "feedback", (host, methods)
+        assert sim.device(fleet.names[host])["request_config"] is False, host
+
+    # Second run, right after: nothing at all - no config data, no feedback, nothing changed.
     del fleet.hosts["reject"]  # its action was handed back to RUNNING: the device is asked to install again
     del fleet.hosts["broken"]
     sim.clear_log()
     again = fleet.run()
     assert again.rc == 0, failures(again)
-    for host in fleet.hosts:
-        expected = ["PUT"] if host in ("full", "hooks", "plain", "confirm") else []
-        assert [e["method"] for e in fleet.mutations(host)] == expected, host
-    # Third run: nothing at all.
-    sim.clear_log()
-    third = fleet.run()
-    assert third.rc == 0 and sim.log(methods=MUTATING) == []
-    assert all(third.stats[host]["changed"] == 0 for host in fleet.hosts), third.stats
+    assert sim.log(methods=MUTATING) == []
+    assert all(again.stats[host]["changed"] == 0 for host in fleet.hosts), again.stats
 
     # The maintenance window opens: the next run installs what was downloaded without downloading it again.
     requests.patch("%s/_sim/devices/%s/actions/%s" % (sim.url, fleet.names["window"], actions["window"]),
@@ -189,6 +191,14 @@ def test_site_playbook_with_hawkbit_hosts_and_report(sim, tmp_path):
     lines = list(run.results("Show the fleet report").values())[0]["msg"]
     assert "ddi1 [hawkbit] upgraded: os firmware none, app app none -> os firmware 2.0, app app 5.1" in lines
     assert lines[-1].startswith("1 upgraded, 1 unchanged, 0 failed")
+    # the run after a successful upgrade changes nothing: the config data the server asked for after the install was
+    # answered in that run (issue 20), so no configData and no feedback now, and the report says unchanged
+    sim.clear_log()
+    rerun = run_playbook(ROOT + "/playbooks/upgrade.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert rerun.rc == 0, rerun.stdout[-3000:]
+    assert sim.log(methods=MUTATING) == []
+    lines = list(rerun.results("Show the fleet report").values())[0]["msg"]
+    assert lines[-1].startswith("0 upgraded, 2 unchanged, 0 failed"), lines
 
 
 def failures(run):
@@ -239,3 +249,72 @@ def test_the_role_twice_in_one_play_starts_afresh(sim, tmp_path):
     records = run.results("fleetops.upgrade.hawkbit_target : Record the result for the fleet report")["twice"]
     components = records["record"]["components"]
     assert [item["component"] for item in components] == ["os firmware", "app app"]
+
+
+def test_confirmation_targets_in_the_survey_the_preview_and_the_rollout(sim, tmp_path):
+    """Issue 20: a real hawkBit serves a waiting action's deployment under "confirmation" (the simulator does too);
+    every confirmation policy works in the status survey, in check mode and in the run."""
+    fleet = Fleet(sim, tmp_path)
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    actions = {}
+    for policy in ("confirm", "wait", "auto_confirm"):
+        name = fleet.add(policy, hawkbit_target_confirmation_policy=policy)
+        actions[policy] = deploy(sim, name, confirmation_required=True)
+    sim.clear_log()
+    status = run_playbook(ROOT + "/playbooks/status.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert status.rc == 0, failures(status)
+    lines = list(status.results("Show the fleet status").values())[0]["msg"]
+    for policy, action in actions.items():
+        assert "open action confirmation %s; ok" % action in " ".join(lines), (policy, lines)
+    checked = fleet.run(check=True)
+    assert checked.rc == 0 and not failures(checked), failures(checked)
+    assert sim.log(methods=MUTATING) == []
+    assert all(fleet.action(p, a)["status"] == "WAIT_FOR_CONFIRMATION" for p, a in actions.items())
+    run = fleet.run()
+    assert run.rc == 0, failures(run)
+    assert {p: fleet.action(p, a)["status"] for p, a in actions.items()} == {
+        "confirm": "FINISHED", "wait": "WAIT_FOR_CONFIRMATION", "auto_confirm": "FINISHED"}
+
+
+def test_a_survey_that_does_not_read_the_action_leaves_no_retrieved_entry(sim, tmp_path):
+    """A real hawkBit records a "retrieved" entry for a read of deploymentBase (hawkbit-ddi.md:97-99), also in
+    check mode and in the status survey; hawkbit_target_survey_reads_action: false avoids it and says less."""
+    fleet = Fleet(sim, tmp_path)
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    actions = {host: deploy(sim, fleet.add(host)) for host in ("reads", "looks")}
+    fleet.hosts["looks"]["hawkbit_target_survey_reads_action"] = False
+    status = run_playbook(ROOT + "/playbooks/status.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert status.rc == 0, failures(status)
+    preview = run_playbook(ROOT + "/playbooks/upgrade.yml", fleet.inventory(), tmp_path=tmp_path, check=True)
+    assert preview.rc == 0, preview.stdout[-3000:]
+    assert [e for e in sim.log(methods=MUTATING) if e["device"] in fleet.names.values()] == []
+    assert fleet.action("reads", actions["reads"])["history"] == ["running", "retrieved"]
+    assert fleet.action("looks", actions["looks"])["history"] == ["running"]
+    assert not [e for e in sim.log(fleet.names["looks"]) if "deploymentBase" in e["path"]]
+    lines = " ".join(list(status.results("Show the fleet status").values())[0]["msg"])
+    assert "open action deployment %s" % actions["looks"] in lines
+    report = list(preview.results("Show the fleet report").values())[0]["msg"]
+    assert "looks [hawkbit] would upgrade: distribution set none -> distribution set deployment action %s (not read)" % (
+        actions["looks"]) in report
+    assert "reads [hawkbit] would upgrade: os firmware none, app app none -> os firmware 2.0, app app 5.1" in report
+
+
+def test_a_command_with_shell_syntax_fails_the_target_before_any_request(sim, tmp_path):
+    """Issue 21: commands run without a shell; a pipe in the verify command is refused before the server is
+    contacted - in the role's run, in check mode and in upgrade.yml - and the action stays open."""
+    fleet = Fleet(sim, tmp_path)
+    name = fleet.add("piped", hawkbit_target_verify_command="rauc status --output-format=json | grep -q good")
+    action = deploy(sim, name)
+    sim.clear_log()
+    for check in (True, False):
+        run = fleet.run(check=check)
+        assert run.rc == 2 and run.stats["piped"]["failures"] == 1, run.stdout[-3000:]
+        msg = " ".join(failures(run)["piped"])
+        assert "uses shell syntax '|'" in msg and "script" in msg and "hawkbit_target_verify_tasks" in msg, msg
+    fleet.vars["fleetops_device_class"] = "hawkbit"
+    fleet_run = run_playbook(ROOT + "/playbooks/upgrade.yml", fleet.inventory(), tmp_path=tmp_path)
+    assert fleet_run.rc != 0
+    lines = list(fleet_run.results("Show the fleet report").values())[0]["msg"]
+    assert any(line.startswith("piped [hawkbit] FAILED: ") and "shell syntax" in line for line in lines), lines
+    assert sim.log(name) == []  # not even a poll
+    assert fleet.action("piped", action)["status"] == "RUNNING" and fleet.action("piped", action)["history"] == ["running"]

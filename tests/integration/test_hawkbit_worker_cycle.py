@@ -146,13 +146,23 @@ def test_worker_and_tasks_leave_the_same_server_device_and_report(sim, tmp_path)
     broken = worker.server_side()["broken"]["actions"]["<action of broken>"]
     assert broken["status"] == "ERROR" and "flash error 42" in broken["feedback"][-1]["details"]
 
-    # a second run: only what the server asks for again (config data after a finished action), on both paths
+    # both paths answered the config data the server asks for after the finished install, in the same run
+    for situations in (worker, tasks):
+        assert situations.server_side()["full"]["requests"][-1] == ("PUT", situations.neutral(
+            "/DEFAULT/controller/v1/%s/configData" % situations.names["full"]))
+
+    # a second run: the same on both paths; the devices upgraded by the first run change nothing (issue 20)
     sim.clear_log()
-    worker_again = run_fleet(worker.inventory, tmp_path / "worker", **rollout)[0]
-    tasks_again = run_fleet(tasks.inventory, tmp_path / "tasks", env=TASKS_PATH, **rollout)[0]
+    worker_again, worker_report = run_fleet(worker.inventory, tmp_path / "worker", **rollout)
+    tasks_again, tasks_report = run_fleet(tasks.inventory, tmp_path / "tasks", env=TASKS_PATH, **rollout)
     assert worker_again.rc == tasks_again.rc
     assert {h: s["requests"] for h, s in worker.server_side().items()} == {
         h: s["requests"] for h, s in tasks.server_side().items()}
+    done = {"full", "plain", "confirm", "auto", "only", "cancel"}  # closed by the first run ("reject" is handed back)
+    assert done <= {h for h, e in hosts.items() if e["status"] == "upgraded"}
+    assert {h: worker.server_side()[h]["requests"] for h in done} == {h: [] for h in done}
+    assert {h: by_host(worker_report)[h]["status"] for h in done} == {h: "unchanged" for h in done}
+    assert worker.report(worker_report) == tasks.report(tasks_report)
 
 
 def test_the_role_alone_runs_the_cycle_in_the_worker_and_hooks_as_tasks(sim, tmp_path):

@@ -13,8 +13,16 @@ Follows ``shared/seeds/004_*`` (the DDI API guide) and ``shared/reference/hawkbi
 * maintenance windows and download-only actions;
 * artifact downloads with a single ``Range`` (206 / 416), ``.MD5SUM`` files, sendfile from disk,
   a connection cut after N bytes (fault injection);
-* flavor ``plain``: another DDI server (no ``c=``, no download-http/md5sum links, only sha1,
-  ``application/json``), to prove clients follow links and depend on no hawkBit detail.
+* what a real Eclipse hawkBit 1.0.4 server does (the reference page's section of that name, point by
+  point; ``tests/unit/simulators/test_hawkbit_simulator.py`` has one test per point): reads leave
+  ``retrieved``/``download`` entries in the action's history, 410/404 for feedback on inactive or no
+  longer waiting actions, 401 with an empty body, ``downloaded`` closes only a download-only action
+  (then configData is asked for, no installedBase is linked), ``download``/``update`` per assignment
+  type (``type``: forced, soft, timeforced, downloadonly), ETags (base poll, deploymentBase, downloads),
+  ``If-Range``, ``application/json`` on request, the confirmation resource under ``confirmation``;
+* flavor ``plain``: another DDI server in the style of goosebit (no ``c=``, no ``ETag``, no cancel, no
+  confirmation, no installedBase, no download-http/md5sum links, only sha1, ``application/json``), to
+  prove clients follow links and depend on no hawkBit detail.
 
 Control interface (besides the harness's ``/_sim/devices`` and ``/_sim/log``):
 
@@ -25,7 +33,7 @@ Control interface (besides the harness's ``/_sim/devices`` and ``/_sim/log``):
 * ``POST /_sim/faults`` ``{"path_contains", "method", "status", "count", "retry_after"}``
 * ``POST /_sim/devices/<controller id>/deployments`` (see :meth:`HawkbitSimulator.create_deployment`)
 * ``POST /_sim/devices/<controller id>/actions/<id>/cancel``
-* ``PATCH /_sim/devices/<controller id>/actions/<id>`` ``{"maintenance_window", "update", "download"}``
+* ``PATCH /_sim/devices/<controller id>/actions/<id>`` ``{"maintenance_window", "type", "forced_time"}``
 """
 
 import hashlib
@@ -47,6 +55,9 @@ EXECUTIONS = ("closed", "proceeding", "download", "downloaded", "canceled", "sch
 FINISHED = ("success", "failure", "none")
 HASH_ORDER = ("sha1", "md5", "sha256")
 MESSAGE_SPLIT = 512
+# status of the history entry a feedback adds (closed: finished/error/canceled, decided by its result)
+ENTRY_OF_EXECUTION = {"proceeding": "running", "download": "download", "downloaded": "downloaded", "canceled": "canceled",
+                      "scheduled": "scheduled", "rejected": "warning", "resumed": "running"}
 SEND_CHUNK = 8 * 1024 * 1024
 
 
@@ -128,28 +139,56 @@ def deterministic_bytes(seed, size):
     return (block * (size // len(block) + 1))[:size]
 
 
+ASSIGNMENT_TYPES = ("forced", "soft", "timeforced", "downloadonly")
+
+
 class Action:
+    """``type`` is the assignment type (forced, soft, timeforced with ``forced_time`` in epoch seconds,
+    downloadonly; ``download_only: true`` is downloadonly); ``maintenance_window`` None (no window),
+    ``available`` or ``unavailable``."""
+
     def __init__(self, action_id, chunks, config, waiting):
         self.id = action_id
         self.chunks = chunks
-        self.download = config.get("download", "forced")
-        self.update = config.get("update", "forced")
+        self.type = "downloadonly" if config.get("download_only") else config.get("type", "forced")
+        if self.type not in ASSIGNMENT_TYPES:
+            raise ValueError("type must be one of %s" % ", ".join(ASSIGNMENT_TYPES))
+        self.forced_time = config.get("forced_time")
         self.maintenance_window = config.get("maintenance_window")
-        self.download_only = bool(config.get("download_only"))
-        if self.download_only:
-            self.download, self.update = "forced", "skip"
         self.status = "WAIT_FOR_CONFIRMATION" if waiting else "RUNNING"
         self.closed = False
-        self.retrieved = False
         self.messages = ["Assignment initiated by user 'simulator'"]
-        self.entries = 1
+        self.history = ["running"]  # status of each entry, oldest first (the assignment is a "running" entry)
         self.feedback = []
 
     @property
+    def entries(self):
+        return len(self.history)
+
+    @property
+    def download_only(self):
+        return self.type == "downloadonly"
+
+    @property
+    def download(self):
+        """forced -> forced; soft -> attempt; timeforced -> attempt before its time, forced after; downloadonly -> forced."""
+        if self.type in ("forced", "downloadonly"):
+            return "forced"
+        if self.type == "timeforced" and self.forced_time is not None and time.time() >= float(self.forced_time):
+            return "forced"
+        return "attempt"
+
+    @property
     def effective_update(self):
+        """downloadonly -> skip; a closed window -> skip; otherwise the download's handling (hawkBit's DataConversionHelper)."""
         if self.download_only or self.maintenance_window == "unavailable":
             return "skip"
-        return self.update
+        return self.download
+
+    def add_entry(self, status, messages=()):
+        self.history.append(status)
+        for message in messages:
+            self.messages.insert(0, message)
 
     def c_value(self):
         text = "%s|%s|%s|%s|%s" % (self.id, self.download, self.effective_update, self.maintenance_window, self.status)
@@ -157,10 +196,10 @@ class Action:
         return value - (1 << 32) if value >= (1 << 31) else value
 
     def state(self):
-        return {"id": self.id, "status": self.status, "closed": self.closed, "download": self.download,
+        return {"id": self.id, "status": self.status, "closed": self.closed, "type": self.type, "download": self.download,
                 "update": self.effective_update, "maintenance_window": self.maintenance_window,
-                "download_only": self.download_only, "entries": self.entries, "messages": list(self.messages),
-                "feedback": list(self.feedback)}
+                "download_only": self.download_only, "entries": self.entries, "history": list(self.history),
+                "messages": list(self.messages), "feedback": list(self.feedback)}
 
 
 class Target:
@@ -255,8 +294,8 @@ class HawkbitSimulator(Simulator):
 
     def create_deployment(self, name, config):
         """``{"chunks": [{"part", "name", "version", "metadata": [..], "artifacts": [{"filename", "content"|"size"|"path",
-        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range", "announce_size"}]}], "download", "update",
-        "maintenance_window", "download_only", "confirmation_required"}`` -> the action."""
+        "hashes", "offer_hashes", "corrupt", "cut_after", "cuts", "ignore_range", "announce_size"}]}], "type" (forced, soft,
+        timeforced with "forced_time", downloadonly), "maintenance_window", "download_only", "confirmation_required"}`` -> the action."""
         with self.lock:
             target = self.devices[name]
             chunks = []
@@ -274,6 +313,8 @@ class HawkbitSimulator(Simulator):
                 required = target.confirmation_required
             if required is None:
                 required = self.tenant(target.tenant).get("confirmation_required", False)
+            if self.tenant(target.tenant).get("flavor", "hawkbit") != "hawkbit":
+                required = False  # a goosebit-style server has no confirmation flow
             waiting = bool(required) and not target.auto_confirm
             action = Action(next(self.ids), chunks, config, waiting)
             if required and target.auto_confirm:
@@ -286,6 +327,8 @@ class HawkbitSimulator(Simulator):
             action = self.devices[name].actions[action_id]
             if action.closed:
                 raise ValueError("action %s is closed" % action_id)
+            if self.tenant(self.devices[name].tenant).get("flavor", "hawkbit") != "hawkbit":
+                raise ValueError("a server of the plain flavor cannot cancel actions")
             action.status = "CANCELING"
             action.messages.insert(0, "Cancellation initiated by user 'simulator'")
             return action
@@ -330,7 +373,7 @@ class HawkbitSimulator(Simulator):
             elif not rest[2:] and request.method == "PATCH":
                 with self.lock:
                     for key, value in (request.json() or {}).items():
-                        if key in ("maintenance_window", "update", "download"):
+                        if key in ("maintenance_window", "type", "forced_time"):
                             setattr(action, key, value)
             return json_response(200, action.state())
         return json_response(404, {"error": "unknown control path"})
@@ -410,6 +453,8 @@ class HawkbitSimulator(Simulator):
         head = rest[0]
         if head == "configData" and len(rest) == 1:
             return self.put_config_data(request, target) if method == "PUT" else empty(405)
+        if self.flavor(target) != "hawkbit" and head in ("cancelAction", "confirmationBase", "installedBase"):
+            return empty(404)  # a goosebit-style server has none of these
         if head in ("deploymentBase", "installedBase", "cancelAction") and len(rest) in (2, 3) and rest[1].isdigit():
             action = target.actions.get(int(rest[1]))
             if action is None:
@@ -438,10 +483,23 @@ class HawkbitSimulator(Simulator):
     def flavor(self, target):
         return self.tenants[target.tenant].get("flavor", "hawkbit")
 
-    def hal(self, target, data, status=200, **headers):
+    def hal(self, target, data, status=200, request=None, **headers):
+        """hawkBit answers ``application/hal+json`` unless the request asks for ``application/json`` only."""
         content_type = "application/hal+json" if self.flavor(target) == "hawkbit" else "application/json"
+        accept = (request.headers.get("Accept") or "") if request is not None else ""
+        if "application/json" in accept and "hal+json" not in accept:
+            content_type = "application/json"
         headers.setdefault("Content-Type", content_type)
         return SimResponse(status, json.dumps(data).encode(), headers)
+
+    def with_etag(self, request, target, data):
+        """The answer with an ``ETag`` of its body, or 304 when ``If-None-Match`` still matches (not on ``plain``)."""
+        if self.flavor(target) != "hawkbit":
+            return self.hal(target, data, request=request)
+        etag = '"%s"' % hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        if request.headers.get("If-None-Match") == etag:
+            return empty(304, ETag=etag)
+        return self.hal(target, data, request=request, ETag=etag)
 
     def link(self, request, target, path, action=None):
         href = self.base_url(request, target) + path
@@ -452,7 +510,7 @@ class HawkbitSimulator(Simulator):
     def assigned_modules(self, target):
         return {chunk["module_id"] for action in target.actions.values() for chunk in action.chunks}
 
-    def add_entry(self, action, messages):
+    def add_entry(self, action, messages, status):
         """One status entry with its messages (split at 512 chars); None if a quota refuses it."""
         pieces = []
         for message in messages:
@@ -460,9 +518,7 @@ class HawkbitSimulator(Simulator):
             pieces.extend(message[i:i + MESSAGE_SPLIT] for i in range(0, max(len(message), 1), MESSAGE_SPLIT))
         if len(pieces) > self.config["max_messages_per_status"] or action.entries >= self.config["max_status_entries"]:
             return None
-        action.entries += 1
-        for piece in pieces:
-            action.messages.insert(0, piece)
+        action.add_entry(status, pieces)
         return True
 
     @staticmethod
@@ -482,18 +538,15 @@ class HawkbitSimulator(Simulator):
                 links["confirmationBase"] = self.link(request, target, "/confirmationBase/%d" % action.id, action)
             else:
                 links["deploymentBase"] = self.link(request, target, "/deploymentBase/%d" % action.id, action)
-        if target.installed is not None:
+        if target.installed is not None and self.flavor(target) == "hawkbit":
             links["installedBase"] = self.link(request, target, "/installedBase/%d" % target.installed)
         if target.request_config:
             links["configData"] = self.link(request, target, "/configData")
-        body = {"config": {"polling": {"sleep": target.sleep}}, "_links": links}
-        etag = '"%s"' % hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-        if request.headers.get("If-None-Match") == etag:
-            return empty(304, ETag=etag)
-        return self.hal(target, body, ETag=etag)
+        return self.with_etag(request, target, {"config": {"polling": {"sleep": target.sleep}}, "_links": links})
 
     # ------------------------------------------------------------ deployment
-    def deployment_body(self, request, target, action, with_history=True):
+    def deployment_body(self, request, target, action, with_history=True, key="deployment"):
+        """The action resource; ``key`` "confirmation" for ``confirmationBase/{id}`` (a real server's shape)."""
         chunks = []
         for chunk in action.chunks:
             entry = {"part": chunk["part"], "version": chunk["version"], "name": chunk["name"],
@@ -504,7 +557,7 @@ class HawkbitSimulator(Simulator):
         deployment = {"download": action.download, "update": action.effective_update, "chunks": chunks}
         if action.maintenance_window:
             deployment["maintenanceWindow"] = action.maintenance_window
-        body = {"id": str(action.id), "deployment": deployment}
+        body = {"id": str(action.id), key: deployment}
         history = request.query.get("actionHistory")
         if with_history and history and history.lstrip("-").isdigit() and int(history) != 0:
             count = int(history)
@@ -528,16 +581,21 @@ class HawkbitSimulator(Simulator):
     def get_deployment(self, request, target, action):
         if action.status in ("CANCELING", "CANCELED", "WAIT_FOR_CONFIRMATION"):
             return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} is not a deployment to run" % action.id)
-        if not action.retrieved and not action.closed:
-            action.retrieved = True
-            action.entries += 1
-            action.messages.insert(0, "Target retrieved update action and should start now the download.")
-        return self.hal(target, self.deployment_body(request, target, action))
+        answer = self.with_etag(request, target, self.deployment_body(request, target, action))
+        if answer.status == 200 and not action.closed and action.history[-1] != "retrieved":
+            # a real server: the first read adds a "retrieved" entry, and again once another entry came in between
+            action.add_entry("retrieved", ["Target retrieved update action and should start now the download."])
+        return answer
 
     def get_installed(self, request, target, action):
-        if target.installed != action.id:
+        """The last finished action answers 200, and so does a download-only action closed as ``downloaded``
+        (although the poll does not link it). Servers of the ``plain`` flavor have no installedBase."""
+        if self.flavor(target) != "hawkbit":
+            return empty(404)
+        closed_download_only = action.download_only and action.closed and action.status == "DOWNLOADED"
+        if target.installed != action.id and not closed_download_only:
             return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} is not the installed one" % action.id)
-        return self.hal(target, self.deployment_body(request, target, action))
+        return self.hal(target, self.deployment_body(request, target, action), request=request)
 
     def parse_feedback(self, request):
         try:
@@ -566,30 +624,30 @@ class HawkbitSimulator(Simulator):
         if action.status == "WAIT_FOR_CONFIRMATION":
             return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} waits for confirmation" % action.id)
         execution, finished, details, code, progress = parsed
-        if self.add_entry(action, details) is None:
+        entry = ENTRY_OF_EXECUTION[execution] if execution != "closed" else "error" if finished == "failure" else "finished"
+        if self.add_entry(action, details, entry) is None:
             return self.quota_error("status entries or messages for action %d" % action.id)
         action.feedback.append({"execution": execution, "finished": finished, "code": code, "progress": progress, "details": details})
         if execution == "closed":
             action.closed = True
             if finished == "failure":
-                action.status = "ERROR"
+                action.status = "ERROR"  # inactive; no configData request
             else:
                 action.status = "FINISHED"
                 target.installed = action.id
-                target.request_config = self.tenants[target.tenant].get("request_config_after_finish", True)
-        elif execution == "downloaded":
-            action.status = "DOWNLOADED"
-            if action.download_only:
-                action.closed = True
-        elif action.status != "CANCELING" and execution in ("proceeding", "scheduled", "resumed", "download"):
-            action.status = "RUNNING" if action.status != "DOWNLOADED" or execution != "download" else action.status
+                target.request_config = target.request_config or self.tenants[target.tenant].get("request_config_after_finish", True)
+        elif execution == "downloaded" and action.download_only:
+            # closes a download-only action; configData is asked for again, installedBase is not linked
+            action.status, action.closed = "DOWNLOADED", True
+            target.request_config = target.request_config or self.tenants[target.tenant].get("request_config_after_finish", True)
+        # any other execution (downloaded on another action, rejected = a warning entry, ...) leaves the action active
         return empty(200)
 
     # ------------------------------------------------------------ cancel
     def get_cancel(self, request, target, action):
         if action.status not in ("CANCELING", "CANCELED"):
             return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} is not canceling" % action.id)
-        return self.hal(target, {"id": str(action.id), "cancelAction": {"stopId": str(action.id)}})
+        return self.hal(target, {"id": str(action.id), "cancelAction": {"stopId": str(action.id)}}, request=request)
 
     def cancel_feedback(self, request, target, action):
         parsed, error = self.parse_feedback(request)
@@ -601,7 +659,8 @@ class HawkbitSimulator(Simulator):
             return error_body(405, "hawkbit.server.error.action.notCanceling", "Action {%d} is not canceling" % action.id,
                               "org.eclipse.hawkbit.repository.exception.CancelActionNotAllowedException")
         execution, finished, details, code, progress = parsed
-        if self.add_entry(action, details) is None:
+        entry = ENTRY_OF_EXECUTION[execution] if execution != "closed" else "error" if finished == "failure" else "canceled"
+        if self.add_entry(action, details, entry) is None:
             return self.quota_error("status entries or messages for action %d" % action.id)
         action.feedback.append({"cancel": True, "execution": execution, "finished": finished, "code": code, "details": details})
         if execution == "closed" and finished != "failure":
@@ -625,13 +684,13 @@ class HawkbitSimulator(Simulator):
                 action = target.open_action()
                 if action is not None and action.status == "WAIT_FOR_CONFIRMATION":
                     links["confirmationBase"] = self.link(request, target, "/confirmationBase/%d" % action.id, action)
-            return self.hal(target, {"autoConfirm": auto, "_links": links})
+            return self.hal(target, {"autoConfirm": auto, "_links": links}, request=request)
         if rest == ["activateAutoConfirm"]:
             if request.method != "POST":
                 return empty(405)
             body = request.json() or {}
             if target.auto_confirm:
-                return error_body(409, "hawkbit.server.error.autoConfirmationAlreadyActive", "Auto confirmation is already active",
+                return error_body(409, "hawkbit.server.error.repo.autoConfAlreadyActive", "Auto confirmation is already active",
                                   "org.eclipse.hawkbit.repository.exception.AutoConfirmationAlreadyActiveException")
             target.auto_confirm = {"active": True, "initiator": body.get("initiator"), "remark": body.get("remark"),
                                    "activatedAt": int(time.time() * 1000)}
@@ -656,7 +715,7 @@ class HawkbitSimulator(Simulator):
                 return empty(405)
             if action.status != "WAIT_FOR_CONFIRMATION":
                 return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} is not waiting for confirmation" % action.id)
-            return self.hal(target, self.deployment_body(request, target, action))
+            return self.hal(target, self.deployment_body(request, target, action, key="confirmation"), request=request)
         if rest[1] != "feedback" or request.method != "POST":
             return empty(405)
         try:
@@ -670,7 +729,7 @@ class HawkbitSimulator(Simulator):
             return error_body(410, "hawkbit.server.error.action.closed", "Action {%d} is closed" % action.id, "ActionGoneException")
         if action.status != "WAIT_FOR_CONFIRMATION":
             return error_body(404, "hawkbit.server.error.repo.entitiyNotFound", "Action {%d} is not waiting for confirmation" % action.id)
-        if self.add_entry(action, body.get("details") or []) is None:
+        if self.add_entry(action, body.get("details") or [], "running" if body["confirmation"] == "confirmed" else "wait_for_confirmation") is None:
             return self.quota_error("status entries or messages for action %d" % action.id)
         action.feedback.append({"confirmation": body["confirmation"], "code": body.get("code"), "details": body.get("details")})
         if body["confirmation"] == "confirmed":
@@ -713,7 +772,7 @@ class HawkbitSimulator(Simulator):
             return empty(405)
         if rest == ["artifacts"]:
             artifacts = [a for key, a in sorted(self.artifacts.items()) if key[0] == module_id]
-            return self.hal(target, [self.artifact_body(request, target, a) for a in artifacts])
+            return self.hal(target, [self.artifact_body(request, target, a) for a in artifacts], request=request)
         if len(rest) != 2 or rest[0] != "artifacts":
             return empty(404)
         filename = rest[1]
@@ -730,9 +789,12 @@ class HawkbitSimulator(Simulator):
         size = artifact.size
         headers = {"Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
                    "Content-Disposition": "attachment;filename=%s" % artifact.filename}
-        if artifact.hashes.get("sha1"):
-            headers["ETag"] = artifact.hashes["sha1"]
+        etag = '"%s"' % artifact.hashes["sha1"] if artifact.hashes.get("sha1") else None
+        if etag:
+            headers["ETag"] = etag
         wanted = None if artifact.ignore_range else request.headers.get("Range")
+        if wanted and request.headers.get("If-Range") and request.headers.get("If-Range") != etag:
+            wanted = None  # If-Range with another ETag: the whole file
         offset, length, status = 0, size, 200
         if wanted:
             parsed = parse_range(wanted, size)
@@ -745,8 +807,7 @@ class HawkbitSimulator(Simulator):
         if status == 200:
             for action in target.actions.values():
                 if not action.closed and any(artifact in c["artifacts"] for c in action.chunks):
-                    action.entries += 1
-                    action.messages.insert(0, "Target downloads %s" % request.path)
+                    action.add_entry("download", ["Target downloads %s" % request.path])
                     break
         cut = artifact.take_cut()
         request.extra = {"sent_bytes": min(length, cut) if cut is not None else length}

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import AuthenticationError, DeviceApiError, FleetopsError
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit import (
-    HawkbitClient, action_id_from_href, parse_sleep, strongest_hash)
+    HawkbitClient, action_id_from_href, describe_deployment, parse_sleep, strongest_hash)
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_http import StdlibHttp
 
 
@@ -94,7 +94,7 @@ def test_confirmation_endpoints(target):
     client = client_for(url)
     kind, action_id, href = client.base_poll().open_action()
     assert kind == "confirmation"
-    assert client.confirmation_base_action(href)["deployment"]["chunks"]
+    assert client.confirmation_base_action(href)["confirmation"]["chunks"]  # a real server's shape (issue 20)
     info = client.confirmation_base()
     assert info["autoConfirm"]["active"] is False
     assert client.confirmation_feedback(action_id, "confirmed", code=1, details=["ok"]) == "sent"
@@ -147,3 +147,24 @@ def test_download_with_range_and_errors(target):
         client.download(href.replace("a.bin", "missing.bin"), io.BytesIO())
     module_id = href.split("/softwaremodules/")[1].split("/")[0]
     assert client.software_module_artifacts(module_id)[0]["filename"] == "a.bin"
+
+
+def test_confirmation_resource_is_read_under_confirmation_and_under_deployment(target, monkeypatch):
+    """Issue 20: a real hawkBit (1.0.4) serves confirmationBase/{id} as {"id", "confirmation": {...}}; the older shape
+    with "deployment" is read too; anything else is still an error naming the endpoint."""
+    simulator, url, cid = target
+    simulator.create_deployment(cid, {"confirmation_required": True, "chunks": [
+        {"part": "os", "name": "fw", "version": "2.0", "artifacts": [{"filename": "fw.bin", "content": "x"}]}]})
+    client = client_for(url)
+    href = client.base_poll().open_action()[2]
+    described = describe_deployment(client.confirmation_base_action(href))
+    assert (described["download"], described["update"], described["chunks"][0]["version"]) == ("forced", "forced", "2.0")
+    original = simulator.deployment_body
+
+    def old_shape(request, target, action, with_history=True, key="deployment"):
+        return original(request, target, action, with_history, key="deployment")
+    monkeypatch.setattr(simulator, "deployment_body", old_shape)
+    assert describe_deployment(client.confirmation_base_action(href))["chunks"][0]["version"] == "2.0"
+    monkeypatch.setattr(simulator, "deployment_body", lambda *args, **kwargs: {"id": "1", "unexpected": {}})
+    with pytest.raises(DeviceApiError, match="expected an action resource with 'confirmation' or 'deployment'"):
+        client.confirmation_base_action(href)

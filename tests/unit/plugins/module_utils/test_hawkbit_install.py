@@ -2,9 +2,10 @@
 
 import sys
 
+import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_install import INSTALL_SPEC, HawkbitInstall
+from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_install import INSTALL_SPEC, HawkbitInstall, shell_syntax
 from ansible_collections.fleetops.upgrade.plugins.module_utils._task import execute
 
 PYTHON = sys.executable
@@ -119,3 +120,48 @@ def test_a_stage_without_what_it_needs_is_refused_before_anything_runs(tmp_path)
     assert empty["failed"] and "no chunks" in empty["msg"] and not (tmp_path / ".installing-7").exists()
     blank = execute(HawkbitInstall, params(stage="verify", action_id=7, dest=str(tmp_path), verify_command="  "))
     assert blank["failed"] and blank["msg"] == "the verify command is empty" and "exception" not in blank
+
+
+@pytest.mark.parametrize("command, found", [
+    ("rauc status --output-format=json | grep -q good", "|"), ("a && b", "&&"), ("a || b", "||"), ("a; b", ";"),
+    ("a > out", ">"), ("a 2>&1", ">"), ("a < in", "<"), ("a &", "&"), ("echo $(id)", "$("), ("echo `id`", "`"),
+    ('echo "$(id)"', "$("),  # a shell expands it inside double quotes too
+    ("rauc install {path}", None), ("sh -c 'a | b > c'", None), ('sh -c "a && b"', None), ("echo '$(id)'", None),
+    ("echo a\\|b", None), ("--filter='a>b'", None),
+])
+def test_shell_syntax_outside_quotes_is_found(command, found):
+    assert shell_syntax(command) == found
+
+
+def test_commands_with_shell_syntax_are_refused_in_every_stage_before_anything_runs(tmp_path):
+    """Issue 21: commands run without a shell; a pipe or redirection would reach the program as an argument."""
+    piped = "%s | grep -q good" % recorder(tmp_path)
+    checked = execute(HawkbitInstall, params(stage="check", commands={"os": "rauc install {path}"}, verify_command=piped))
+    assert checked["failed"] and "the verify command" in checked["msg"] and "'|'" in checked["msg"]
+    assert "script" in checked["msg"] and "hawkbit_target_verify_tasks" in checked["msg"] and "exception" not in checked
+    checked = execute(HawkbitInstall, params(stage="check", commands={"*": "install {paths} && sync"}))
+    assert checked["failed"] and "install command of part *" in checked["msg"] and "'&&'" in checked["msg"]
+    good = execute(HawkbitInstall, params(stage="check", commands={"os": "rauc install {path}"}, verify_command="rauc status"))
+    assert not good.get("failed") and not good["changed"]
+    for check_mode in (False, True):
+        result = install(tmp_path, {"os": recorder(tmp_path) + " > /tmp/log", "*": recorder(tmp_path)}, check_mode=check_mode)
+        assert result["failed"] and "shell syntax '>'" in result["msg"]
+    verified = execute(HawkbitInstall, params(stage="verify", action_id=7, dest=str(tmp_path), verify_command=piped))
+    assert verified["failed"] and "shell syntax" in verified["msg"]
+    assert calls(tmp_path) == [] and not (tmp_path / ".installing-7").exists()
+
+
+@pytest.mark.parametrize("path", ["examples/hawkbit-ssh/group_vars/gateways/main.yml",
+                                  "examples/mixed-fleet/inventory/group_vars/hawkbit.yml"])
+def test_the_examples_commands_need_no_shell_and_reboot_after_rauc(path):
+    """Issue 21: the examples' install and verify commands pass the check; rauc install exits 0 when installed and
+    1 when it failed (rauc's src/main.c: no "reboot required" code), so 0 is the reboot exit code with rauc."""
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+    with open(os.path.join(root, path)) as stream:
+        settings = yaml.safe_load(stream)
+    commands, verify = settings["hawkbit_target_install_commands"], settings["hawkbit_target_verify_command"]
+    result = execute(HawkbitInstall, params(stage="check", commands=commands, verify_command=verify))
+    assert not result.get("failed"), result
+    assert settings["hawkbit_target_reboot_exit_code"] == 0 and commands["os"].startswith("rauc install")

@@ -166,3 +166,49 @@ def test_config_data_limits_fail_before_sending(target, params):
     with pytest.raises(FleetopsError):
         run(HawkbitConfigData, params(CONFIG_DATA_SPEC, url, data={str(i): "v" for i in range(101)}))
     assert simulator.requests_for() == []
+
+
+def test_closing_and_download_only_feedback_say_whether_the_server_asks_for_config_data(target, params):
+    """Issue 20: after a finished action and after a download-only action closed as downloaded the server asks for
+    config data again (hawkbit-ddi.md, configData); the feedback's own poll after sending says so."""
+    simulator, url, cid = target
+    simulator.devices[cid].request_config = False
+    action = simulator.create_deployment(cid, {})
+    proceeding = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="proceeding"))
+    assert "config_data_requested" not in proceeding  # no poll after an intermediate feedback
+    closed = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(action.id), execution="closed", finished="success"))
+    assert closed["config_data_requested"] is True
+    simulator.devices[cid].request_config = False
+    only = simulator.create_deployment(cid, {"type": "downloadonly"})
+    downloaded = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(only.id), execution="downloaded"))
+    assert downloaded["action_closed"] is True and downloaded["config_data_requested"] is True
+    simulator.devices[cid].request_config = False
+    window = simulator.create_deployment(cid, {"maintenance_window": "unavailable"})
+    waiting = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(window.id), execution="downloaded"))
+    assert waiting["action_closed"] is False and waiting["config_data_requested"] is False
+    failed = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id=str(window.id), execution="closed", finished="failure"))
+    assert failed["config_data_requested"] is False  # an error is not a finished action
+    predicted = run(HawkbitFeedback, params(FEEDBACK_SPEC, url, action_id="1", execution="closed", finished="success"),
+                    check_mode=True)
+    assert "config_data_requested" not in predicted
+
+
+def test_poll_without_reading_the_action_leaves_no_retrieved_entry(target, params):
+    """Issue 20: a real hawkBit records a "retrieved" entry for a read of deploymentBase (hawkbit-ddi.md:97);
+    read_action=false tells which action is open and what is installed, not what the action installs."""
+    simulator, url, cid = target
+    installed = simulator.create_deployment(cid, {"chunks": [{"part": "os", "name": "fw", "version": "1.0", "artifacts": []}]})
+    simulator.devices[cid].installed, installed.closed, installed.status = installed.id, True, "FINISHED"
+    action = simulator.create_deployment(cid, {"chunks": [{"part": "os", "name": "fw", "version": "2.0", "artifacts": []}]})
+    looked = run(HawkbitPoll, params(POLL_SPEC, url, read_action=False), check_mode=True)
+    assert action.history == ["running"]
+    assert looked["action"]["type"] == "deployment" and looked["action"]["id"] == str(action.id) and looked["changed"]
+    assert (looked["deployment"], looked["version"], looked["previous_version"]) == (None, None, "fw 1.0")
+    assert looked["action_read"] is False
+    assert not any("deploymentBase" in e["path"] for e in simulator.requests_for(cid))
+    read = run(HawkbitPoll, params(POLL_SPEC, url), check_mode=True)
+    assert action.history == ["running", "retrieved"] and read["version"] == "fw 2.0" and "action_read" not in read
+    simulator.cancel_action(cid, action.id)
+    cancel = run(HawkbitPoll, params(POLL_SPEC, url, read_action=False))
+    assert cancel["action"]["type"] == "cancel" and cancel["cancel"] is None and cancel["version"] is None
+    assert all("cancelAction" not in e["path"] for e in simulator.requests_for(cid)[-2:])

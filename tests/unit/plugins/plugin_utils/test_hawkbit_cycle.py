@@ -65,7 +65,7 @@ def test_check_mode_polls_once_as_the_role_preflight_does():
     script = Script(hawkbit_poll=dict(DEPLOYMENT, changed=True, component="distribution set", previous_version="1.0",
                                       version="2.0"))
     ran = run_device("hawkbit", COMMON, cycle(), script, check_mode=True)
-    assert script.modules() == ["hawkbit_poll"]
+    assert script.modules() == ["hawkbit_install", "hawkbit_poll"]  # the commands are checked first (no request)
     record = device_outcome("hawkbit", ran, True)["record"]
     assert record["status"] == "would_upgrade" and record["components"][0]["to"] == "2.0"
 
@@ -73,11 +73,11 @@ def test_check_mode_polls_once_as_the_role_preflight_does():
 def test_a_failed_install_is_reported_to_the_server_with_the_output_tail():
     failed = {"failed": True, "msg": "install command of part os 2.0 exited with 3",
               "stderr_lines": ["line %d" % i for i in range(15)]}
-    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, failed])
+    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, {"changed": False}, failed])
     ran = run_device("hawkbit", COMMON, cycle(), script)
-    assert script.modules() == ["hawkbit_poll", "hawkbit_artifact", "hawkbit_install", "hawkbit_artifact",
+    assert script.modules() == ["hawkbit_install", "hawkbit_poll", "hawkbit_artifact", "hawkbit_install", "hawkbit_artifact",
                                 "hawkbit_feedback", "hawkbit_install", "hawkbit_feedback"]
-    assert script.calls[2][2] is True  # the commands are checked in check mode, before the download
+    assert script.calls[3][2] is True  # the commands are checked in check mode, before the download
     closing = script.calls[-1][1]
     assert (closing["execution"], closing["finished"], closing["action_id"]) == ("closed", "failure", "7")
     assert closing["details"][:2] == ["failed step: Install every chunk through its command", failed["msg"]]
@@ -88,7 +88,8 @@ def test_a_failed_install_is_reported_to_the_server_with_the_output_tail():
 
 
 def test_a_reboot_request_fails_the_target_on_the_controller():
-    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, {"changed": True, "reboot_required": True}])
+    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, {"changed": False},
+                                                              {"changed": True, "reboot_required": True}])
     ran = run_device("hawkbit", COMMON, cycle(), script)
     record = device_outcome("hawkbit", ran, False)["record"]
     assert record["msg"].startswith("Reboot the device: Running ansible.builtin.reboot with local connection")
@@ -101,6 +102,38 @@ def test_a_failure_before_the_installation_leaves_the_action_open():
     assert "hawkbit_feedback" not in script.modules()
     record = device_outcome("hawkbit", ran, False)["record"]
     assert record["device_state"] == "action 7 left open" and record["msg"].startswith("Pre-flight on the device")
+
+
+def test_commands_with_shell_syntax_fail_before_any_request():
+    """Issue 21: the commands are checked (hawkbit_install stage check, in the worker) before the first poll, in the
+    rollout and in the check-mode pre-flight alike; a failure is the target's record, nothing reaches the server."""
+    for check_mode in (False, True):
+        refused = {"failed": True, "msg": "the verify command (a | b) uses shell syntax '|', but commands run without a shell"}
+        script = Script(hawkbit_install=refused)
+        ran = run_device("hawkbit", COMMON, cycle({"verify_command": "a | b", "install_tasks": "install.yml"}), script,
+                         check_mode=check_mode)
+        assert script.modules() == ["hawkbit_install"]
+        assert script.calls[0][1] == {"stage": "check", "commands": {}, "verify_command": "a | b"}  # install tasks: no commands
+        record = device_outcome("hawkbit", ran, check_mode)["record"]
+        assert record["status"] == "failed" and "shell syntax" in record["msg"]
+
+
+def test_config_data_asked_for_after_the_install_is_sent_in_the_same_run():
+    """Issue 20: the server asks for config data again after a finished action; the cycle answers it right away."""
+    for asked in (True, False):
+        script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": asked})
+        run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+        sent = [args for module, args, _check in script.calls if module == "hawkbit_config_data"]
+        assert sent == ([{**COMMON, "data": {"hwRevision": "2"}}] if asked else [])
+        if asked:
+            assert script.modules()[-3:] == ["hawkbit_feedback", "hawkbit_install", "hawkbit_config_data"]
+    only = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip"))
+    script = Script(hawkbit_poll=only, hawkbit_feedback={"changed": True, "action_closed": True, "config_data_requested": True})
+    run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+    assert script.modules()[-2:] == ["hawkbit_feedback", "hawkbit_config_data"]  # after a download-only "downloaded"
+    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": True})
+    run_device("hawkbit", COMMON, cycle(), script)
+    assert "hawkbit_config_data" not in script.modules()  # no config data to send
 
 
 def test_an_upgrade_records_each_chunk_from_the_installed_action():
@@ -131,3 +164,29 @@ def test_the_role_tasks_registered_results_make_the_same_report():
     assert (failed["msg"], failed["device_state"]) == ("Reboot the device: timed out", "action 7 reported failed")
     assert cycle_report({"first_poll": {"failed": True}, "failure": {"step": "Poll the server", "msg": "401"}})[
         "device_state"] == "unchanged"
+
+
+def test_check_mode_without_reading_the_action_reports_what_it_knows():
+    """hawkbit_target_survey_reads_action: false - the role's check-mode cycle polls without reading the action."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
+
+    unread = dict(DEPLOYMENT, deployment=None, action_read=False)
+    report = cycle_report({"first_poll": unread})
+    assert report["status"] == "changed"
+    assert report["items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
+                                "changed": True}]
+    script = Script(hawkbit_poll=unread)
+    run_device("hawkbit", COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
+    assert script.calls[-1][1]["read_action"] is False
+
+
+def test_a_failure_after_the_success_feedback_reports_nothing_more_and_says_the_action_is_closed():
+    """The config data sent after the close fails: the action is installed and closed, no closed/failure is sent."""
+    script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": True},
+                    hawkbit_config_data={"failed": True, "msg": "HTTP 500"})
+    ran = run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+    assert [args["execution"] for module, args, _check in script.calls if module == "hawkbit_feedback"] == [
+        "proceeding", "closed"]
+    record = device_outcome("hawkbit", ran, False)["record"]
+    assert record["status"] == "failed" and record["device_state"] == "action 7 installed and closed"
+    assert record["msg"].startswith("Send the config data the server asks for after the action closed")
