@@ -98,9 +98,10 @@ bench-npm: venv collection
 bench-hawkbit: venv collection
 	$(BIN)/python bench/hawkbit_download.py
 
-# DEVICES=1000 FORKS=... SECONDS=5 CORE=2.21 make bench-fleet (CORE: one of COMPAT_CORES; default the main venv's)
+# DEVICES=1000 FORKS=... SECONDS=5 RUNS=a CORE=2.21 make bench-fleet (CORE: one of COMPAT_CORES; default the main
+# venv's; RUNS: which of the runs a, b, c of bench/fleet.py, default all)
 bench-fleet: venv collection
-	$(if $(CORE),$$(tests/compat-venv.sh $(CORE) $(lastword $(subst :, ,$(filter $(CORE):%,$(COMPAT_CORES)))))/bin/python,$(BIN)/python) bench/fleet.py --devices $(or $(DEVICES),500) $(if $(FORKS),--forks $(FORKS)) --seconds $(or $(SECONDS),5)
+	$(if $(CORE),$$(tests/compat-venv.sh $(CORE) $(lastword $(subst :, ,$(filter $(CORE):%,$(COMPAT_CORES)))))/bin/python,$(BIN)/python) bench/fleet.py --devices $(or $(DEVICES),500) $(if $(FORKS),--forks $(FORKS)) --seconds $(or $(SECONDS),5) $(if $(RUNS),--runs $(RUNS))
 
 # the device work without Ansible's per-host tasks, against one debug task per host
 bench-floor: venv collection
