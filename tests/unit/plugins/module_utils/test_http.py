@@ -104,7 +104,7 @@ def test_refused_connection_is_unreachable_without_secrets():
         http.get_json("/x")
     assert "connection refused" in caught.value.msg
     assert "TOPSECRET" not in caught.value.msg and "pw" not in caught.value.msg
-    assert caught.value.to_result()["reached"] is False  # the fleet report counts the device unreachable
+    assert caught.value.details["reached"] is False  # the fleet report counts the device unreachable
 
 
 def test_a_name_that_does_not_resolve_is_not_reached():
