@@ -208,6 +208,8 @@ class ControllerFleet:
                 try:
                     variables[name] = host_vars[name]
                 except AnsibleError as exc:
+                    if "Omit" in to_text(exc):  # ansible-core 2.19: "{{ x | default(omit) }}" set as a variable: not set
+                        continue
                     errors[name] = to_text(exc)
         return variables, self._templar_for(variables), errors
 
