@@ -110,7 +110,7 @@ def test_refused_connection_is_unreachable_without_secrets():
 def test_a_name_that_does_not_resolve_is_not_reached():
     with pytest.raises(DeviceUnreachable) as caught:
         client("http://no-such-host.invalid", retries=0).get_json("/x")
-    assert caught.value.to_result()["reached"] is False, caught.value.msg
+    assert caught.value.details["reached"] is False, caught.value.msg
 
 
 @pytest.mark.parametrize("url", ["ftp://host", "host:80", "", "http://", "http://host:port"])
@@ -205,7 +205,7 @@ def test_upload_to_a_closed_port_is_unreachable(tmp_path):
         port = sock.getsockname()[1]
     with pytest.raises(DeviceUnreachable, match="device unreachable: connection refused") as caught:
         client("http://127.0.0.1:%d" % port).upload("POST", "/up", _image(tmp_path, 1024), expect_continue=True)
-    assert caught.value.to_result()["reached"] is False
+    assert caught.value.details["reached"] is False
 
 
 # ----------------------------------------------------------------- hardening (issue 9)
@@ -354,4 +354,4 @@ def test_only_a_connection_never_made_is_not_reached(text, reason, reached):
 
     error = connection_error(requests.exceptions.ConnectionError(text), "GET", "http://x/", 5)
     assert error.msg.startswith("device unreachable: %s" % reason)
-    assert error.to_result().get("reached") is reached
+    assert error.details.get("reached") is reached
