@@ -282,8 +282,22 @@ class ControllerFleet:
                     return DeviceJob(host, device_class, error=error)
             args = strip_omit(template_args(templar, variables, role.args), self._omit)
         except AnsibleError as exc:
-            return DeviceJob(host, device_class, error="the %s role's variables: %s" % (ROLE_OF_CLASS[device_class], to_text(exc)))
+            culprit = self._failing_variable(templar, variables, role)
+            return DeviceJob(host, device_class, error="the %s role's variables: %s%s" % (
+                ROLE_OF_CLASS[device_class], "%s: " % culprit if culprit else "", to_text(exc)))
         return DeviceJob(host, device_class, args=args, variables=role.option_variables)
+
+    @staticmethod
+    def _failing_variable(templar, variables, role):
+        """The first role variable (by name) that cannot be templated, to name it in the message (ansible-core 2.16
+        reads an undefined variable inside a host variable without an error, until it is templated)."""
+        for name in sorted(role.names):
+            if name in variables:
+                try:
+                    templar.template(variables[name])
+                except AnsibleError:
+                    return name
+        return None
 
     def configuration(self, host, device_class):
         """``(error, notes)`` for a host of a known class, before any request: ``error`` says why the run must not
@@ -335,6 +349,8 @@ class ControllerFleet:
     def _invalid_role_variables(self, templar, variables, role):
         """Ansible's check of the role's ``main`` argument spec, on the same templated variables."""
         provided = {name: templar.template(variables[name]) for name in role.options if name in variables}
+        # null is an option not given (an AWX survey's empty answer; ansible-core 2.16 refuses it for a str option)
+        provided = {name: value for name, value in provided.items() if value is not None}
         validated = ArgumentSpecValidator(role.options).validate(provided)
         if validated.error_messages:
             return "the %s role's variables are not valid: %s" % (ROLE_OF_CLASS[role.device_class], "; ".join(validated.error_messages))
