@@ -63,6 +63,7 @@ class RoleDefinition:
         self.args = tasks[0][DEVICE_TASK]
         self.delegate_to = tasks[0].get("delegate_to")
         self.names = frozenset(self.options) | HOST_NAMES | referenced_names([self.defaults, self.args, self.delegate_to])
+        self.validator = ArgumentSpecValidator(self.options)  # made once: it copies the spec
         self.prefix = PREFIX_OF_ROLE[ROLE_OF_CLASS[device_class]]
         # {(step, module option): role variable}: error messages name the variable the user set
         self.option_variables = option_variables(self.args)
@@ -351,7 +352,7 @@ class ControllerFleet:
         provided = {name: templar.template(variables[name]) for name in role.options if name in variables}
         # null is an option not given (an AWX survey's empty answer; ansible-core 2.16 refuses it for a str option)
         provided = {name: value for name, value in provided.items() if value is not None}
-        validated = ArgumentSpecValidator(role.options).validate(provided)
+        validated = role.validator.validate(provided)
         if validated.error_messages:
             return "the %s role's variables are not valid: %s" % (ROLE_OF_CLASS[role.device_class], "; ".join(validated.error_messages))
         return None

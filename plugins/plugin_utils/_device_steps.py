@@ -263,19 +263,25 @@ def argument_errors(device_class, common, steps):
     module's argument spec before any request (the steps with a target; for a cycle class, its poll's options)."""
     check_steps(device_class, steps)
     if device_class in CYCLES:
-        spec = dict(POLL_SPEC)
-        argument_spec = spec.pop("argument_spec")
-        calls = [("cycle", {k: v for k, v in (common or {}).items() if k in argument_spec}, argument_spec, spec)]
+        poll = _validator("hawkbit_poll")
+        calls = [("cycle", {k: v for k, v in (common or {}).items() if k in poll.argument_spec}, poll)]
     else:
-        calls = []
-        for step, args in step_calls(device_class, common, steps):
-            if step.skip_reason(args, {}) is None:
-                spec = dict(MODULES[step.module][0])
-                argument_spec = spec.pop("argument_spec")
-                calls.append((step.name, {k: v for k, v in args.items() if k != "enabled"}, argument_spec, spec))
+        calls = [(step.name, {k: v for k, v in args.items() if k != "enabled"}, _validator(step.module))
+                 for step, args in step_calls(device_class, common, steps) if step.skip_reason(args, {}) is None]
     errors = []
-    for name, args, argument_spec, spec in calls:
-        validated = ArgumentSpecValidator(argument_spec, **spec).validate(args)
+    for name, args, validator in calls:
+        validated = validator.validate(args)
         if validated.error_messages:
             errors.append((name, validated.error_messages[0]))
     return errors
+
+
+_VALIDATORS = {}
+
+
+def _validator(module):
+    """The module's ArgumentSpecValidator, made once per process (making one copies the spec)."""
+    if module not in _VALIDATORS:
+        spec = dict(MODULES[module][0])
+        _VALIDATORS[module] = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    return _VALIDATORS[module]
