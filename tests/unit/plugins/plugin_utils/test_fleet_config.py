@@ -135,3 +135,27 @@ def test_the_report_dir_is_checked(tmp_path):
     assert (tmp_path / "new" / "reports").is_dir()
     (tmp_path / "file").write_text("x")
     assert "cannot be created" in fleet.check_report_dir(str(tmp_path / "file" / "reports"))
+
+
+def test_the_report_of_a_run_stopped_by_a_configuration_error():
+    settings = fleet.rollout_settings()
+    records = {"preflight": {"hem2": fleet.refusal_record("encedo", "no target set: ...", False)}, "rollout": {}}
+    report = fleet.build_report(["hem1", "hem2"], {"hem1": "encedo"}, {}, records, settings, fleet.now(), fleet.now(),
+                                notes={"hem1": ["ui: no target set (encedo_ui_uis is empty)"]})
+    hosts = {entry["host"]: entry for entry in report["hosts"]}
+    assert hosts["hem2"]["status"] == "refused" and hosts["hem2"]["step"] == "configuration"
+    assert hosts["hem1"]["status"] == "not_attempted" and "configuration errors on 1 device(s) (hem2)" in hosts["hem1"]["msg"]
+    assert hosts["hem1"]["notes"] == ["ui: no target set (encedo_ui_uis is empty)"]
+    assert report["budget"]["stopped"] is True
+    lines = fleet.summary_lines(report)
+    assert "ui: no target set (encedo_ui_uis is empty) on 1 device(s) (hem1): that step was skipped" in lines
+    assert "ui: no target set" in fleet.report_html(report)
+
+
+def test_a_report_file_that_cannot_be_written_is_named(tmp_path):
+    settings = fleet.rollout_settings()
+    report = fleet.build_report(["hem1"], {"hem1": "x"}, {}, {}, settings, fleet.now(), fleet.now())
+    (tmp_path / "fleet-report.html").mkdir()
+    with pytest.raises(fleet.ReportWriteError) as caught:
+        fleet.write_report(report, str(tmp_path))
+    assert str(caught.value).startswith("the fleet report file %s could not be written" % (tmp_path / "fleet-report.html"))
