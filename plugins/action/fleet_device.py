@@ -13,6 +13,8 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import ControllerAction
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import RoleDefinition, name_step_variables
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
@@ -48,6 +50,8 @@ class ActionModule(ControllerAction):
                     return result
             started = time.monotonic()
             ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars), check_mode)
+            if self.in_class_role(args["device_class"], task_vars) and any(r.get("failed") for _step, r in ran):
+                ran = name_step_variables(ran, RoleDefinition(self._loader, args["device_class"]).option_variables)
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
             return result
@@ -58,6 +62,11 @@ class ActionModule(ControllerAction):
             show_progress(task_vars.get("inventory_hostname"), outcome["record"], time.monotonic() - started)
         result.update(outcome)
         return result
+
+    @staticmethod
+    def in_class_role(device_class, task_vars):
+        """True when this task is the class's role's (its messages then name the role variables, not module options)."""
+        return str(task_vars.get("role_name") or "").rsplit(".", 1)[-1] == ROLE_OF_CLASS.get(device_class)
 
     def step_runner(self, task_vars):
         if self.runs_on_controller():

@@ -10,15 +10,19 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    SettingsError, now, rollout_settings, start_spool, survey_leaders, write_controller_hosts)
+    SettingsError, append_record, check_report_dir, configuration_stop, now, read_records, refusal_record,
+    rollout_settings, start_spool, survey_leaders, write_controller_hosts, write_notes)
 
 class ActionModule(ActionBase):
-    """Validate the rollout settings once per run, open the run's spool (see _fleet_report.py) and choose which
-    devices the controller path takes."""
+    """Validate the rollout settings and the report directory once per run, check every device's configuration (its
+    variables, targets and module arguments: a misconfigured device is refused before any request), open the run's
+    spool (see _fleet_report.py) and choose which devices the controller path takes."""
 
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("canary", "batch", "max_failures", "min_sample"))
+    _VALID_ARGS = frozenset(("canary", "batch", "max_failures", "min_sample", "report_dir", "skip_misconfigured"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -27,19 +31,33 @@ class ActionModule(ActionBase):
         try:
             settings = rollout_settings(canary=args.get("canary", 1), batch=args.get("batch", "100%"),
                                         max_failures=args.get("max_failures", 0), min_sample=args.get("min_sample", 10))
+            skip_misconfigured = boolean(args.get("skip_misconfigured") or False, strict=True)
         except SettingsError as exc:
             result.update(failed=True, msg="invalid rollout setting %s" % exc)
             return result
-        settings["started"] = now()
-        settings["check_mode"] = bool(self._play_context.check_mode)
-        spool = start_spool(C.DEFAULT_LOCAL_TMP, settings)
+        except TypeError as exc:
+            result.update(failed=True, msg="invalid rollout setting fleetops_skip_misconfigured: %s" % exc)
+            return result
+        if args.get("report_dir"):
+            problem = check_report_dir(str(args["report_dir"]))
+            if problem:
+                result.update(failed=True, msg="%s; no device was contacted" % problem)
+                return result
+        settings.update(started=now(), check_mode=bool(self._play_context.check_mode), skip_misconfigured=skip_misconfigured)
+        hosts = list(task_vars.get("ansible_play_hosts_all") or [])
         fleet = ControllerFleet(self._loader, self._templar, task_vars["hostvars"], task_vars.get("omit"))
-        controller, per_host = fleet.split(task_vars.get("ansible_play_hosts_all") or [], settings["classes"])
+        refused, notes = fleet.check(hosts, settings["classes"])
+        spool = start_spool(C.DEFAULT_LOCAL_TMP, settings)
+        for host, why in refused.items():
+            append_record(spool, host, "preflight", refusal_record(fleet.device_class(host), why, settings["check_mode"]))
+        write_notes(spool, notes)
+        stop = configuration_stop(settings, read_records(spool)["preflight"])
+        controller, per_host = fleet.split([h for h in hosts if h not in refused and not stop], settings["classes"])
         write_controller_hosts(spool, controller)
         surveyors = survey_leaders(controller)
-        result.update(changed=False, settings=settings, spool=spool,
+        result.update(changed=False, settings=settings, spool=spool, refused=refused, notes=notes,
                       controller=controller, surveyors=surveyors, per_host=per_host,
-                      msg="rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
+                      msg=("%s. " % stop if stop else "") + "rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
                           "from the controller (surveyed by %d task(s)), %d with their role"
                       % (settings["canary"], ", ".join(map(str, settings["batch"])),
                          "more than %s" % settings["max_failures"], len(controller), len(surveyors), len(per_host)))

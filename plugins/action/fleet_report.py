@@ -10,8 +10,8 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    build_report, exit_reasons, host_outcomes, now, read_previous, read_records, read_settings,
-    spool_dir, stats_payload, summary_lines, write_host_outcomes, write_report)
+    build_report, exit_reasons, host_outcomes, now, read_notes, read_previous, read_records, read_settings,
+    ReportWriteError, spool_dir, stats_payload, summary_lines, write_host_outcomes, write_report)
 
 class ActionModule(ActionBase):
     """Build the fleet report from the run's records, write it and store each host's outcome for fleet_outcome; the
@@ -43,9 +43,16 @@ class ActionModule(ActionBase):
         report_dir = self._task.args.get("report_dir")
         previous = read_previous(report_dir) if report_dir else None
         report = build_report(hosts, classes_of, groups_of, records, settings, settings["started"], now(),
-                              check_mode=settings.get("check_mode"), previous=previous)
-        paths = write_report(report, report_dir) if report_dir else {}
+                              check_mode=settings.get("check_mode"), previous=previous, notes=read_notes(spool))
         write_host_outcomes(spool, host_outcomes(report))
-        result.update(changed=False, msg=summary_lines(report), summary=report["summary"], budget=report["budget"],
-                      exit_reasons=exit_reasons(report), files=paths, stats=stats_payload(report, task_vars))
+        lines = summary_lines(report)
+        result.update(changed=False, msg=lines, summary=report["summary"], budget=report["budget"],
+                      exit_reasons=exit_reasons(report), files={}, stats=stats_payload(report, task_vars))
+        if report_dir:
+            try:
+                result["files"] = write_report(report, report_dir)
+            except ReportWriteError as exc:
+                # the summary, set_stats and the outcomes still happen; the outcome play's last task fails the run
+                result["write_error"] = str(exc)
+                lines.append(str(exc))
         return result

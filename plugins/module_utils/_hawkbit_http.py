@@ -141,8 +141,9 @@ class StdlibHttp:
             raise tls_error(exc, method, shown) from None
         except OSError as exc:
             self._drop(parts)
+            # no connection was made: the server was not reached at all (``reached: false``, counted unreachable)
             raise DeviceUnreachable("device unreachable: %s" % connection_reason(exc, self.timeout, connecting=True),
-                                    method, shown) from None
+                                    method, shown, reached=False) from None
 
     def _send(self, method, url, body, headers):
         """One request on a kept-alive connection; returns the answer with its body unread."""

@@ -12,14 +12,15 @@ module: fleet_outcome
 short_description: Give a device its fleet run outcome as a task result
 version_added: 0.2.0
 description:
-  - The last task of C(fleetops.upgrade.upgrade), in a play over every host of the limit (C(hosts: all)). A device
+  - The last task of C(fleetops.upgrade.upgrade), in a play over every host of the limit (its C(hosts) is C(all)). A device
     upgraded by the controller path ran no task of its own, and a device that failed was not failed by its role (the
     rollout records failures instead of raising them). This task gives each device its outcome from the fleet
     report, so the recap, the exit code and AWX's per-host status tell the truth whatever the plays before it
     matched.
   - The outcome is the host's entry in the run's state, stored by M(fleetops.upgrade.fleet_report), which must run
-    first. Changed when the device was C(upgraded); ok when it was C(unchanged); failed for every other status
-    (C(failed), C(unreachable), C(refused), C(not_attempted)), when the report has no entry for the host, or when the
+    first. Changed when the device was C(upgraded), C(downloaded) (a hawkBit action that asks for the download only)
+    or, in check mode, C(would_upgrade); ok when it was C(unchanged) (these are the successful ends). Failed for every
+    other status (C(failed), C(unreachable), C(refused), C(not_attempted)), when the report has no entry for the host, or when the
     run's state cannot be read.
   - Runs on the controller only (an action plugin) and contacts no device.
 author:
@@ -29,7 +30,7 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: In check mode C(upgraded) means the device would be upgraded.
+    details: In check mode the status of a device that would be upgraded is C(would_upgrade) (changed).
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none

@@ -23,6 +23,15 @@ description:
     core, on the hosts of RV(surveyors)) and M(fleetops.upgrade.fleet_batch) upgrades them. Every other host of a
     known class is listed in RV(per_host) and runs its role. Hosts without a known class are left to the report.
     C(FLEETOPS_IN_PROCESS=0) in the controller's environment switches the controller path off."
+  - "Checks every host of a known class before any request (its variables as a template reads them, its role's
+    defaults under them): a variable with a role's prefix (C(encedo_), C(appresponse_), C(hawkbit_target_),
+    C(magewell_), C(fleetops_)) that the collection does not know (the message suggests the closest known name), a
+    value the role's argument spec or a module's refuses (the message names the role variable), or no target at all
+    (every target variable empty: unset, V(\"\") or null, as an AWX survey sends an empty answer). Such a host is
+    C(refused) (RV(refused)), and unless O(skip_misconfigured) no device of the run is surveyed or upgraded (the others
+    are C(not_attempted)); configuration errors do not count in the error budget. A target that alone is empty is
+    noted (RV(notes)), and its step is skipped."
+  - Creates O(report_dir), or checks that it is a writable directory; a bad one fails the task.
   - Run it once per run (C(run_once)) and C(register) it; the rollout play takes C(settings.serial) for its C(serial).
     C(fleetops.upgrade.upgrade) puts the task's host in the group C(fleetops_planner) with an
     C(ansible.builtin.group_by) task, so later plays can read the result through C(hostvars).
@@ -46,6 +55,14 @@ options:
     description: A percentage O(max_failures) counts at least this many attempted devices.
     type: int
     default: 10
+  report_dir:
+    description: The directory M(fleetops.upgrade.fleet_report) writes to (C(fleetops_report_dir)), created or checked here.
+    type: path
+  skip_misconfigured:
+    description: V(true) upgrades the other devices when some are misconfigured (C(fleetops_skip_misconfigured)); by
+      default a configuration error on any device stops the run before any device changes.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -67,6 +84,8 @@ EXAMPLES = r"""
     canary: "{{ fleetops_canary | default(1) }}"
     batch: "{{ fleetops_batch | default('100%') }}"
     max_failures: "{{ fleetops_max_failures | default(0) }}"
+    report_dir: "{{ fleetops_report_dir | default(omit) }}"
+    skip_misconfigured: "{{ fleetops_skip_misconfigured | default(false) }}"
   register: fleetops_run
   run_once: true
 """
@@ -99,6 +118,16 @@ per_host:
   returned: success
   type: list
   elements: str
+refused:
+  description: Host to reason for every host refused for its configuration (no request is sent to it).
+  returned: success
+  type: dict
+  sample: {"hem-a1": "encedo_firmware_versoin is not a variable of fleetops.upgrade; did you mean encedo_firmware_version?"}
+notes:
+  description: Host to the targets left empty (their steps are skipped), for the report.
+  returned: success
+  type: dict
+  sample: {"hem-a1": ["ui: no target set (encedo_ui_uis is empty)"]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -106,7 +135,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec=dict(canary=dict(type="raw", default=1), batch=dict(type="raw", default="100%"),
-                                              max_failures=dict(type="raw", default=0), min_sample=dict(type="int", default=10)),
+                                              max_failures=dict(type="raw", default=0), min_sample=dict(type="int", default=10),
+                                              report_dir=dict(type="path"), skip_misconfigured=dict(type="bool", default=False)),
                            supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_plan runs on the controller only (it is an action plugin)")
 

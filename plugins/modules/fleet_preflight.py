@@ -47,10 +47,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 statuses:
-  description: Pre-flight status per host of this task's share (C(upgraded) means it needs work, C(unchanged), C(failed), C(unreachable)).
+  description: Pre-flight status per host of this task's share (always a check mode survey) - C(would_upgrade) (it needs work; C(downloaded) and C(upgraded) are never a pre-flight's), C(unchanged), C(failed), C(unreachable).
   returned: success
   type: dict
-  sample: {"hem-001": "upgraded", "hem-003": "unchanged"}
+  sample: {"hem-001": "would_upgrade", "hem-003": "unchanged"}
 rollout:
   description: The hosts of RV(statuses) that need work, sorted.
   returned: success

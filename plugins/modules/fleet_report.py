@@ -13,14 +13,17 @@ short_description: Write the fleet report of a fleet run (JSON, HTML, JUnit, set
 version_added: 0.2.0
 description:
   - Report task of C(fleetops.upgrade.upgrade); run it once (C(run_once)) in a play over every host of the limit.
-  - Lists every host of the play exactly once with its status - C(upgraded), C(unchanged), C(failed),
-    C(unreachable), C(not_attempted) or C(refused) - from the records of M(fleetops.upgrade.fleet_record) and the
+  - Lists every host of the play exactly once with its status - C(upgraded), C(would_upgrade) (check mode),
+    C(downloaded) (hawkBit, download only), C(unchanged), C(failed), C(unreachable), C(not_attempted) or C(refused)
+    (no known class, or a configuration error found by M(fleetops.upgrade.fleet_plan)) - from the records of M(fleetops.upgrade.fleet_record) and the
     settings of M(fleetops.upgrade.fleet_plan).
   - Returns the printed summary as RV(msg), a bounded copy of the report as RV(stats) for an
     C(ansible.builtin.set_stats) task (AWX job artifacts), stores each host's outcome in the run's state for
     M(fleetops.upgrade.fleet_outcome) and, with
     O(report_dir), writes C(fleet-report.json), C(fleet-report.html) and C(fleet-report.xml) (JUnit); in check
-    mode C(fleet-report-check.*) so that the last real report stays.
+    mode C(fleet-report-check.*) so that the last real report stays. A file that cannot be written does not fail
+    the task; the summary, RV(stats) and the outcomes are still made, RV(write_error) names the file, and
+    C(fleetops.upgrade.upgrade) fails the run with it after the outcomes.
   - The schema is in docs/fleet.md of the collection.
 author:
   - fleetops.upgrade contributors (@fleetops)
@@ -62,6 +65,11 @@ msg:
   returned: success
   type: list
   elements: str
+write_error:
+  description: The report file that could not be written, and why (the run must fail with it).
+  returned: when a file of O(report_dir) could not be written
+  type: str
+  sample: "the fleet report file /srv/reports/fleet-report.html could not be written: Permission denied"
 summary:
   description: Count per status, C(total) and C(already_done).
   returned: success
@@ -71,7 +79,8 @@ budget:
   returned: success
   type: dict
 exit_reasons:
-  description: Host to reason for every host the run must fail (every status but C(upgraded) and C(unchanged)).
+  description: Host to reason for every host the run must fail (every status but C(upgraded), C(would_upgrade),
+    C(downloaded) and C(unchanged)).
   returned: success
   type: dict
 stats:

@@ -32,12 +32,17 @@ from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES, LOCAL_TRANSPORTS, in_process_enabled
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
-    COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
+    COLLECTION, CYCLES, DEVICE_CLASSES, STEPS, StepsError, argument_errors, in_process_runner, needs_own_connection,
+    run_device, untargeted_steps)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import (
+    PREFIX_OF_ROLE, is_argument_error, name_variables, no_target_error, option_variables, role_file_names,
+    target_notes, unknown_variable_errors, variables_of_step)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, run_started, spool_dir
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
@@ -58,6 +63,33 @@ class RoleDefinition:
         self.args = tasks[0][DEVICE_TASK]
         self.delegate_to = tasks[0].get("delegate_to")
         self.names = frozenset(self.options) | HOST_NAMES | referenced_names([self.defaults, self.args, self.delegate_to])
+        self.validator = ArgumentSpecValidator(self.options)  # made once: it copies the spec
+        self.prefix = PREFIX_OF_ROLE[ROLE_OF_CLASS[device_class]]
+        # {(step, module option): role variable}: error messages name the variable the user set
+        self.option_variables = option_variables(self.args)
+
+
+def known_role_variables():
+    """Every name with a role's prefix that the roles' files mention (options of every entry point, defaults,
+    registered results, facts): read once per process."""
+    if not _KNOWN:
+        for role, prefix in PREFIX_OF_ROLE.items():
+            _KNOWN.update(role_file_names(os.path.join(ROLES_DIR, role), prefix))
+    return _KNOWN
+
+
+_KNOWN = set()
+
+
+def name_step_variables(ran, variables):
+    """``[(step, result)]`` with each argument error's message naming the role variables (``variables``: the role's
+    ``{(step, option): variable}``) instead of the module options."""
+    named = []
+    for step, result in ran:
+        if isinstance(result, dict) and result.get("failed") and is_argument_error(result.get("msg")):
+            result = dict(result, msg=name_variables(str(result["msg"]), variables_of_step(variables, step)))
+        named.append((step, result))
+    return named
 
 
 HOST_NAMES = frozenset(("inventory_hostname", "ansible_host", "ansible_connection", "ansible_become"))
@@ -131,11 +163,12 @@ def count_statuses(statuses):
 class DeviceJob:
     """One device of the controller path: its class, templated ``fleet_device`` arguments, or why it has none."""
 
-    def __init__(self, host, device_class, args=None, error=None):
+    def __init__(self, host, device_class, args=None, error=None, variables=None):
         self.host = host
         self.device_class = device_class
         self.args = args
         self.error = error
+        self.variables = variables or {}
 
 
 class ControllerFleet:
@@ -176,6 +209,8 @@ class ControllerFleet:
                 try:
                     variables[name] = host_vars[name]
                 except AnsibleError as exc:
+                    if "Omit" in to_text(exc):  # ansible-core 2.19: "{{ x | default(omit) }}" set as a variable: not set
+                        continue
                     errors[name] = to_text(exc)
         return variables, self._templar_for(variables), errors
 
@@ -248,13 +283,76 @@ class ControllerFleet:
                     return DeviceJob(host, device_class, error=error)
             args = strip_omit(template_args(templar, variables, role.args), self._omit)
         except AnsibleError as exc:
-            return DeviceJob(host, device_class, error="the %s role's variables: %s" % (ROLE_OF_CLASS[device_class], to_text(exc)))
-        return DeviceJob(host, device_class, args=args)
+            culprit = self._failing_variable(templar, variables, role)
+            return DeviceJob(host, device_class, error="the %s role's variables: %s%s" % (
+                ROLE_OF_CLASS[device_class], "%s: " % culprit if culprit else "", to_text(exc)))
+        return DeviceJob(host, device_class, args=args, variables=role.option_variables)
+
+    @staticmethod
+    def _failing_variable(templar, variables, role):
+        """The first role variable (by name) that cannot be templated, to name it in the message (ansible-core 2.16
+        reads an undefined variable inside a host variable without an error, until it is templated)."""
+        for name in sorted(role.names):
+            if name in variables:
+                try:
+                    templar.template(variables[name])
+                except AnsibleError:
+                    return name
+        return None
+
+    def configuration(self, host, device_class):
+        """``(error, notes)`` for a host of a known class, before any request: ``error`` says why the run must not
+        touch the device (an unknown variable with the collection's prefixes, a role variable or module option its
+        argument spec refuses, no target at all), naming the variables the user set; ``notes`` the targets that are
+        empty (their steps are skipped)."""
+        role = self.role(device_class)
+        try:
+            names = list(self._host_vars(host))
+        except (AnsibleError, TypeError):
+            names = []
+        unknown = unknown_variable_errors(names, known_role_variables(), ("fleetops_", role.prefix))
+        if unknown:
+            return "; ".join(unknown), []
+        job = self.job(host, device_class)
+        if job.error:
+            return job.error, []
+        common, steps = job.args.get("common"), job.args.get("steps")
+        try:
+            errors = argument_errors(device_class, common, steps)
+        except StepsError as exc:
+            return str(exc), []
+        if errors:
+            return "; ".join("%s: %s" % (step, name_variables(msg, variables_of_step(role.option_variables, step)))
+                             for step, msg in errors), []
+        untargeted = [(step, variables_of_step(role.option_variables, step).get(option, option))
+                      for step, option in untargeted_steps(device_class, common, steps)]
+        asked = [step.name for step in STEPS.get(device_class, ()) if step.needs and (steps or {}).get(step.name) is not None
+                 and boolean((steps or {})[step.name].get("enabled", True), strict=False)]
+        if untargeted and {step for step, _variable in untargeted} >= set(asked):
+            return no_target_error(untargeted), []
+        return None, target_notes(untargeted)
+
+    def check(self, hosts, classes):
+        """``(refused, notes)``: ``{host: why}`` for the hosts of a class in ``classes`` whose configuration cannot
+        work, and ``{host: [note]}`` for empty targets of the others (``configuration``)."""
+        refused, notes = {}, {}
+        for host in hosts:
+            device_class = self.device_class(host)
+            if device_class not in classes:
+                continue
+            error, host_notes = self.configuration(host, device_class)
+            if error:
+                refused[host] = error
+            elif host_notes:
+                notes[host] = host_notes
+        return refused, notes
 
     def _invalid_role_variables(self, templar, variables, role):
         """Ansible's check of the role's ``main`` argument spec, on the same templated variables."""
         provided = {name: templar.template(variables[name]) for name in role.options if name in variables}
-        validated = ArgumentSpecValidator(role.options).validate(provided)
+        # null is an option not given (an AWX survey's empty answer; ansible-core 2.16 refuses it for a str option)
+        provided = {name: value for name, value in provided.items() if value is not None}
+        validated = role.validator.validate(provided)
         if validated.error_messages:
             return "the %s role's variables are not valid: %s" % (ROLE_OF_CLASS[role.device_class], "; ".join(validated.error_messages))
         return None
@@ -276,7 +374,8 @@ class ControllerFleet:
                 ran = [("arguments", {"failed": True, "msg": job.error, "device_state": "unchanged"})]
             else:
                 try:
-                    ran = run_device(job.device_class, job.args.get("common"), job.args.get("steps"), run_step, check_mode)
+                    ran = name_step_variables(run_device(job.device_class, job.args.get("common"), job.args.get("steps"),
+                                                         run_step, check_mode), job.variables)
                 except Exception as exc:  # pylint: disable=broad-except
                     ran = [("arguments", {"failed": True, "device_state": "unknown",
                                           "msg": "internal error in fleetops.upgrade's controller path: %s: %s"

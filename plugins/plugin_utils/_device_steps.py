@@ -18,6 +18,7 @@ import json
 import threading
 import time
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC as ENCEDO_UPGRADE_SPEC
@@ -244,3 +245,43 @@ def run_device(device_class, common, steps, run_step, check_mode=False):
                                else "skipped" if result.get("skipped") else "ok")
         results.append((step.name, result))
     return results
+
+
+def untargeted_steps(device_class, common, steps):
+    """``[(step, option)]``: the steps of an API class that the run asks for (present, not disabled) but whose target
+    option (the step's ``needs``: a version, a signature) is empty, so they would be skipped. A cycle class has none
+    (its server says what to install)."""
+    if device_class in CYCLES:
+        return []
+    return [(step.name, step.needs) for step, args in step_calls(device_class, common, steps)
+            if args is not None and step.needs and boolean(args.get("enabled", True), strict=False)
+            and (args.get(step.needs) is None or (isinstance(args.get(step.needs), str) and not args.get(step.needs).strip()))]
+
+
+def argument_errors(device_class, common, steps):
+    """``[(step, message)]``: what each module the device's run calls would refuse in its arguments, checked with the
+    module's argument spec before any request (the steps with a target; for a cycle class, its poll's options)."""
+    check_steps(device_class, steps)
+    if device_class in CYCLES:
+        poll = _validator("hawkbit_poll")
+        calls = [("cycle", {k: v for k, v in (common or {}).items() if k in poll.argument_spec}, poll)]
+    else:
+        calls = [(step.name, {k: v for k, v in args.items() if k != "enabled"}, _validator(step.module))
+                 for step, args in step_calls(device_class, common, steps) if step.skip_reason(args, {}) is None]
+    errors = []
+    for name, args, validator in calls:
+        validated = validator.validate(args)
+        if validated.error_messages:
+            errors.append((name, validated.error_messages[0]))
+    return errors
+
+
+_VALIDATORS = {}
+
+
+def _validator(module):
+    """The module's ArgumentSpecValidator, made once per process (making one copies the spec)."""
+    if module not in _VALIDATORS:
+        spec = dict(MODULES[module][0])
+        _VALIDATORS[module] = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
+    return _VALIDATORS[module]

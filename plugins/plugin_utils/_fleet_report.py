@@ -36,6 +36,7 @@ from ansible.utils.helpers import pct_to_int
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job, report_key
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import is_argument_error
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase, write_junit
 
@@ -210,9 +211,72 @@ def read_records(path):
 
 
 def rollout_batches(path):
-    """The rollout's batches: the rollout settings' ``serial`` over the devices the pre-flight found needing work, sorted."""
-    pending = sorted(h for h, r in read_records(path)["preflight"].items() if needs_work(r))
-    return batches(pending, read_settings(path)["serial"])
+    """The rollout's batches: the rollout settings' ``serial`` over the devices the pre-flight found needing work, sorted;
+    none when a configuration error stops the run (``configuration_stop``)."""
+    settings, preflight = read_settings(path), read_records(path)["preflight"]
+    if configuration_stop(settings, preflight):
+        return []
+    pending = sorted(h for h, r in preflight.items() if needs_work(r))
+    return batches(pending, settings["serial"])
+
+
+# ------------------------------------------------------------------------------------------ configuration
+SKIP_MISCONFIGURED = "fleetops_skip_misconfigured"
+CONFIGURATION_STEP = "configuration"
+
+
+def configuration_failures(preflight):
+    """The hosts whose pre-flight record is a configuration error: refused by the plan, or failed by an argument check."""
+    return sorted(host for host, record in preflight.items()
+                  if record.get("step") == CONFIGURATION_STEP
+                  or (record.get("status") == "failed" and is_argument_error(record.get("msg"))))
+
+
+def configuration_stop(settings, preflight):
+    """Why no device is upgraded: configuration errors on some devices, found by the plan or the pre-flight, when
+    ``fleetops_skip_misconfigured`` does not let the run go on without them; else None."""
+    if settings.get("skip_misconfigured"):
+        return None
+    hosts = configuration_failures(preflight)
+    if not hosts:
+        return None
+    return ("configuration errors on %d device(s) (%s) stop the run before any device changes: fix them, or set %s: "
+            "true to upgrade the others" % (len(hosts), ", ".join(hosts[:5]) + (", ..." if len(hosts) > 5 else ""),
+                                             SKIP_MISCONFIGURED))
+
+
+def refusal_record(device_class, msg, check_mode):
+    """The record of a device the plan refuses for its configuration (no request was sent to it)."""
+    return {"device_class": device_class, "status": "refused", "components": [], "durations": {},
+            "check_mode": bool(check_mode), "msg": msg, "step": CONFIGURATION_STEP,
+            "device_state": "unchanged: the run did not contact the device", "finished": now(timespec="milliseconds")}
+
+
+def write_notes(path, notes):
+    """``{host: [note]}``: what the plan found worth a line in the report (a target that is not set)."""
+    write_atomic(os.path.join(path, "notes.json"), json.dumps(notes))
+
+
+def read_notes(path):
+    try:
+        with open(os.path.join(path, "notes.json")) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def check_report_dir(directory):
+    """Create ``directory`` (``fleetops_report_dir``) or check it is a writable directory; the reason it cannot be
+    used, or None. Done by the plan, so that a bad directory stops the run before any device is touched."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        return "fleetops_report_dir %s cannot be created: %s" % (directory, exc.strerror or exc)
+    if not os.path.isdir(directory):
+        return "fleetops_report_dir %s is not a directory" % directory
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "fleetops_report_dir %s is not writable by this user" % directory
+    return None
 
 
 def rollout_batch(path, host):
@@ -437,12 +501,14 @@ def _refusal(device_class, classes):
     return "unknown fleetops_device_class %r; known classes: %s" % (device_class, ", ".join(classes))
 
 
-def build_report(hosts, classes_of, groups_of, records, settings, started, ended, check_mode=False, previous=None):
+def build_report(hosts, classes_of, groups_of, records, settings, started, ended, check_mode=False, previous=None,
+                 notes=None):
     """The fleet report (a JSON-ready dict) for every host of the limit, each listed exactly once.
 
     ``classes_of`` maps host → its ``fleetops_device_class`` (only needed for hosts without a record),
     ``groups_of`` host → group names, ``records`` what ``read_records`` returns, ``previous`` the last
-    report of the same report directory (to say which devices an earlier run already upgraded).
+    report of the same report directory (to say which devices an earlier run already upgraded), ``notes`` what the
+    plan noted per host (targets not set), listed with the host's warnings.
     """
     preflight, rollout = records.get("preflight", {}), records.get("rollout", {})
     pending = sorted(h for h, r in preflight.items() if needs_work(r))
@@ -451,7 +517,7 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
         for host in batch:
             batch_of[host] = number
     previous_status = {h["host"]: h["status"] for h in (previous or {}).get("hosts", [])}
-    stop = _budget_stop(pending, batch_of, rollout, settings)
+    stop = configuration_stop(settings, preflight) or _budget_stop(pending, batch_of, rollout, settings)
     entries = []
     for host in sorted(set(hosts)):
         entry = {"host": host, "site": _site(groups_of.get(host, ())), "batch": batch_of.get(host)}
@@ -459,6 +525,9 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
         if record is None and classes_of.get(host) not in settings["classes"]:
             entry.update(device_class=classes_of.get(host) or None, status="refused", components=[],
                          msg=_refusal(classes_of.get(host), settings["classes"]))
+        elif record is None and stop and configuration_stop(settings, preflight):
+            entry.update(device_class=classes_of.get(host), status="not_attempted", components=[],
+                         msg="not started: %s" % stop)
         elif record is None:
             entry.update(device_class=classes_of.get(host), status="failed", components=[],
                          msg="the %s role recorded no result (its task output says why)" % classes_of.get(host),
@@ -473,6 +542,8 @@ def build_report(hosts, classes_of, groups_of, records, settings, started, ended
                 entry["msg"] = "already at the target: upgraded by the previous run"
         if host in previous_status:
             entry["previous_status"] = previous_status[host]
+        if (notes or {}).get(host):
+            entry["notes"] = list(notes[host])
         entries.append(entry)
     summary = {status: 0 for status in STATUSES}
     for entry in entries:
@@ -605,6 +676,12 @@ def summary_lines(report):
                                           "; device state: %s" % entry["device_state"]
                                           if entry.get("device_state") and "device state" not in entry.get("msg", "") else ""))
         lines.extend("%s warning: %s" % (label, warning) for warning in entry.get("warnings") or ())
+    noted = {}
+    for entry in report["hosts"]:
+        for note in entry.get("notes") or ():
+            noted.setdefault(note, []).append(entry["host"])
+    lines.extend("%s on %d device(s) (%s): that step was skipped" % (note, len(hosts), ", ".join(hosts[:5]) + (", ..." if len(hosts) > 5 else ""))
+                 for note, hosts in sorted(noted.items()))
     counts = report["summary"]
     lines.append(", ".join("%d %s" % (counts.get(s, 0), s.replace("_", " ")) for s in summary_statuses(report))
                  + (" (check mode: nothing was changed)" if report["check_mode"] else ""))
@@ -663,18 +740,33 @@ def junit_cases(report):
     return cases
 
 
+class ReportWriteError(OSError):
+    """A report file that could not be written; the message names the file."""
+
+
 def write_report(report, directory):
-    """Write the JSON, HTML and JUnit files (atomically each); returns {kind: path}."""
+    """Write the JSON, HTML and JUnit files (atomically each); returns {kind: path}. A file that cannot be written
+    raises ReportWriteError naming it (the files before it are written)."""
 
     names = CHECK_REPORT_FILES if report["check_mode"] else REPORT_FILES
-    os.makedirs(directory, exist_ok=True)
     paths = {kind: os.path.join(directory, name) for kind, name in names.items()}
-    write_atomic(paths["json"], json.dumps(report, indent=2, sort_keys=True) + "\n")
-    write_atomic(paths["html"], report_html(report))
     started = _parse_time(report["started"])
-    write_junit(paths["junit"], "fleetops.upgrade fleet rollout", junit_cases(report), timestamp=started,
-                time=report["duration"], properties={"check_mode": str(report["check_mode"]).lower(),
-                                                     "settings": json.dumps(report["settings"])})
+    writers = (
+        ("json", lambda path: write_atomic(path, json.dumps(report, indent=2, sort_keys=True) + "\n")),
+        ("html", lambda path: write_atomic(path, report_html(report))),
+        ("junit", lambda path: write_junit(path, "fleetops.upgrade fleet rollout", junit_cases(report), timestamp=started,
+                                           time=report["duration"],
+                                           properties={"check_mode": str(report["check_mode"]).lower(),
+                                                       "settings": json.dumps(report["settings"])})),
+    )
+    for kind, write in writers:
+        try:
+            if kind == "json":
+                os.makedirs(directory, exist_ok=True)
+            write(paths[kind])
+        except OSError as exc:
+            raise ReportWriteError("the fleet report file %s could not be written: %s" % (
+                paths[kind], exc.strerror or exc)) from None
     return paths
 
 
@@ -803,8 +895,9 @@ def report_html(report):
                         esc(entry["host"]), esc(entry.get("device_class") or "-"), esc(entry.get("site") or "-"),
                         _COLOURS[entry["status"]], esc(entry["status"]), esc(str(entry.get("batch") or "-")),
                         esc(_versions(entry.get("components") or [], "from")), esc(_versions(entry.get("components") or [], "to")),
-                        esc(entry.get("msg") or "") + "".join('<span class="warning">warning: %s</span>' % esc(w)
-                                                              for w in entry.get("warnings") or ()),
+                        esc(entry.get("msg") or "") + "".join('<span class="warning">%s</span>' % esc(w) for w in
+                                                              ["warning: %s" % w for w in entry.get("warnings") or ()]
+                                                              + list(entry.get("notes") or ())),
                         esc(entry.get("device_state") or "")))
     stop = ('<div class="stop">Rollout stopped: %s</div>' % esc(report["budget"]["reason"])) if report["budget"]["stopped"] else ""
     title = "Fleet rollout report" + (" (check mode preview)" if report["check_mode"] else "")

@@ -86,8 +86,8 @@ def cycle_report(results):
     ``results`` are the cycle's module results by the role's register names (without ``hawkbit_target_``):
     ``first_poll``, ``second_poll``, ``confirmed``, ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``,
     ``closed`` (the success feedback: a step failing after it, such as the config data, leaves the action installed),
-    ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``)
-    when a step failed. Missing or skipped results count as not run.
+    ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``,
+    ``reached``: false when no connection to the server was made) when a step failed. Missing or skipped results count as not run.
     """
     first = results.get("first_poll") or {}
     second = results.get("second_poll") or {}
@@ -99,8 +99,11 @@ def cycle_report(results):
         done = "installed and closed" if _changed(results.get("closed")) else \
             "reported failed" if _changed(results.get("proceeding")) else "left open"
         state = "action %s %s" % (action_id, done) if action_id is not None else "unchanged"
-        return {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
-                "device_state": state, "items": []}
+        report = {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
+                  "device_state": state, "items": []}
+        if str(failure.get("reached")).lower() == "false":
+            report["reached"] = False  # no connection to the server was made: the report counts the target unreachable
+        return report
     kind = action.get("type")
     unread = not (second if second.get("action") else first).get(kind if kind == "cancel" else "deployment")
     if kind in ("deployment", "cancel") and unread:  # check mode without reading the action (survey_reads_action)
@@ -126,7 +129,10 @@ def cycle_report(results):
         changed = _changed(results.get("confirmed")) or _changed(results.get("auto_confirm"))
         items = [{"component": "installed action (%s open)" % kind, "from": installed_before, "to": installed_before,
                   "changed": False}]
-    return {"device_class": "hawkbit", "status": "changed" if changed else "ok", "action": action, "items": items}
+    report = {"device_class": "hawkbit", "status": "changed" if changed else "ok", "action": action, "items": items}
+    if kind == "deployment" and changed and not install_now:
+        report["download_only"] = True  # the action asks for the download only: the record says downloaded
+    return report
 
 
 class HawkbitCycle:
@@ -281,7 +287,7 @@ class HawkbitCycle:
                        + list(result.get("stdout_lines") or [])[-FAILURE_LINES:])
             self.ran.append(("Report the failure to the server", self.run_step("hawkbit_feedback", dict(
                 self.common, action_id=self.action_id, execution="closed", finished="failure", details=details))))
-        self.results["failure"] = {"step": failure.name, "msg": result.get("msg")}
+        self.results["failure"] = {"step": failure.name, "msg": result.get("msg"), "reached": result.get("reached")}
         return cycle_report(self.results)
 
 

@@ -1,6 +1,6 @@
 """Each class's page (docs/<class>.md) holds an inventory that works as written, and says exactly what a preview sends.
 
-For encedo, appresponse and magewell: the "Inventory in five minutes" block loads with ansible-inventory, names only
+For encedo, appresponse, magewell and hawkbit: the "Inventory in five minutes" block loads with ansible-inventory, names only
 known variables with values the role's argument spec takes, and ``playbooks/upgrade.yml --check`` with it against the
 simulator previews its devices; the requests that preview sent are exactly those "What a preview (`--check`) sends"
 names (method and path), and none changes anything. Replaced for the run: the addresses (the simulators serve many
@@ -22,7 +22,7 @@ from tests.integration.test_examples_variables import SPECS, unknown
 from tests.simulators.appresponse import write_image
 
 PLAYBOOK = ROOT + "/playbooks/upgrade.yml"
-ROLE = {"encedo": "encedo", "appresponse": "appresponse", "magewell": "magewell"}
+ROLE = {"encedo": "encedo", "appresponse": "appresponse", "magewell": "magewell", "hawkbit": "hawkbit_target"}
 
 
 def section(device_class, title):
@@ -123,3 +123,35 @@ def test_the_magewell_inventory_previews_as_documented(tmp_path):
         assert cloud.mutating_requests() == []
     finally:
         cloud.stop()
+
+
+def test_the_hawkbit_inventory_previews_as_documented(tmp_path):
+    import requests
+    from tests.integration.test_hawkbit_role import TWO_CHUNKS
+
+    inventory = yaml.safe_load(snippet("hawkbit"))
+    group = inventory["all"]["children"]["hawkbit"]
+    sim = SimProcess("hawkbit")
+    try:
+        tenant = unique("docs").upper()
+        requests.post("%s/_sim/tenants/%s" % (sim.url, tenant), json={"gateway_token": "gw-secret"}, timeout=10).raise_for_status()
+        group["vars"].update(hawkbit_target_url=sim.url, hawkbit_target_tenant=tenant,
+                             hawkbit_target_download_dir=str(tmp_path / "{{ inventory_hostname }}"))
+        actions = {}
+        for host, host_vars in group["hosts"].items():
+            controller_id = host_vars.get("hawkbit_target_controller_id", host)
+            sim.add_device(controller_id, tenant=tenant)
+            answer = requests.post("%s/_sim/devices/%s/deployments" % (sim.url, controller_id), json={"chunks": TWO_CHUNKS},
+                                   timeout=10)
+            answer.raise_for_status()
+            actions[controller_id] = str(answer.json()["id"])
+        sim.clear_log()
+        statuses, _batches = preview(inventory, tmp_path, {"vault_hawkbit_gateway_token": "gw-secret"})
+        assert set(statuses.values()) == {"would_upgrade"}
+        for controller_id, action in actions.items():
+            sent = {(method, path.replace("/%s/" % tenant, "/{tenant}/", 1).replace("/" + controller_id, "/{controllerId}", 1)
+                     .replace("/" + action, "/{actionId}")) for method, path in requests_sent(sim.log(controller_id))}
+            assert sent == documented_requests("hawkbit"), sent
+        assert sim.log(methods=("POST", "PUT", "DELETE", "PATCH")) == []
+    finally:
+        sim.stop()

@@ -19,16 +19,15 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import FLEETOPS_VARIABLES, is_known
 from tests.conftest import ROOT, ansible_env
 
 EXAMPLES = os.path.join(ROOT, "examples")
 PREFIXES = ("encedo_", "appresponse_", "hawkbit_target_", "magewell_", "fleetops_")
 ROLE_OF_CLASS = {"encedo": "encedo", "appresponse": "appresponse", "hawkbit": "hawkbit_target", "magewell": "magewell"}
-# the rollout and survey variables of playbooks/upgrade.yml and status.yml (docs/fleet.md, docs/gitops.md)
-ROLLOUT = {"fleetops_device_class", "fleetops_canary", "fleetops_batch", "fleetops_max_failures", "fleetops_min_sample",
-           "fleetops_report_dir", "fleetops_outcome_strategy", "fleetops_fail_on_drift"}
-# the demo inventory's addresses, which examples/demo.py gives as extra vars (not variables of the collection)
-DEMO_PREFIX = "fleetops_demo_"
+# the fleetops_ variables the collection knows: the plan's own list (fleet_plan refuses any other), which also lets
+# through the demo inventory's addresses (fleetops_demo_*, extra vars of examples/demo.py)
+ROLLOUT = set(FLEETOPS_VARIABLES)
 # inventory -> the role its hosts run when they name no class (examples/hawkbit-ssh runs the role in its own playbook)
 INVENTORIES = {"examples/inventory": None, "examples/gitops/inventory": None,
                "examples/hawkbit-ssh/inventory.yml": "hawkbit_target", "examples/mixed-fleet/inventory/10-hosts.yml": None}
@@ -60,7 +59,7 @@ KNOWN = ROLLOUT | {name for entry_points in SPECS.values() for entry in entry_po
 
 def unknown(name):
     """None for a known variable (or one without a role prefix), else a message naming the closest known one."""
-    if not name.startswith(PREFIXES) or name in KNOWN or name.startswith(DEMO_PREFIX):
+    if not name.startswith(PREFIXES) or is_known(name, KNOWN):
         return None
     close = difflib.get_close_matches(name, sorted(KNOWN), n=1)
     return "%s is no variable of fleetops.upgrade%s" % (name, "; did you mean %s?" % close[0] if close else "")

@@ -72,12 +72,20 @@ def test_variables_that_cannot_work_fail_the_device_before_any_request(encedo_pr
                                                              "a3": {"firmware": "1.2.2"}})
     inventory["all"]["children"]["site_a"]["hosts"]["a2"]["encedo_wait_timeout"] = "soon"
     inventory["all"]["children"]["site_a"]["hosts"]["a3"]["encedo_url"] = "{{ undefined_url }}"
+    encedo_process.clear_log()
+    # the plan refuses both and, by default, touches no device at all (issue 21: configuration errors stop the run)
     run, report = run_fleet(inventory, tmp_path, fleetops_canary=0, fleetops_max_failures=2)
     assert run.rc == 2
     hosts = by_host(report)
+    assert hosts["a1"]["status"] == "not_attempted"
+    assert encedo_process.log() == []
+    # fleetops_skip_misconfigured upgrades the others
+    run, report = run_fleet(inventory, tmp_path, fleetops_canary=0, fleetops_max_failures=2, fleetops_skip_misconfigured=True)
+    assert run.rc == 2
+    hosts = by_host(report)
     assert hosts["a1"]["status"] == "upgraded"
-    assert hosts["a2"]["status"] == hosts["a3"]["status"] == "failed"
-    assert "wait_timeout" in hosts["a2"]["msg"] and "int" in hosts["a2"]["msg"]
+    assert hosts["a2"]["status"] == hosts["a3"]["status"] == "refused"
+    assert "encedo_wait_timeout" in hosts["a2"]["msg"] and "int" in hosts["a2"]["msg"]
     assert hosts["a3"]["msg"].startswith("the encedo role's variables: ") and "undefined_url" in hosts["a3"]["msg"]
     assert upgrade_starts(encedo_process, names) == {"a1"}
     assert {h for h, s in run.stats.items() if s["failures"]} == {"a2", "a3"}

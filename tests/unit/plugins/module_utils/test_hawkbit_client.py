@@ -168,3 +168,17 @@ def test_confirmation_resource_is_read_under_confirmation_and_under_deployment(t
     monkeypatch.setattr(simulator, "deployment_body", lambda *args, **kwargs: {"id": "1", "unexpected": {}})
     with pytest.raises(DeviceApiError, match="expected an action resource with 'confirmation' or 'deployment'"):
         client.confirmation_base_action(href)
+
+
+def test_a_server_that_refuses_the_connection_was_not_reached():
+    """No connection made: reached False, so the fleet report counts the target unreachable (as _http.py does)."""
+    import socket
+
+    from ansible_collections.fleetops.upgrade.plugins.module_utils._errors import DeviceUnreachable
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    http = StdlibHttp("http://127.0.0.1:%d" % port, retries=1, backoff=0.01, sleep=lambda _s: None)
+    with pytest.raises(DeviceUnreachable) as caught:
+        http.request("GET", "/DEFAULT/controller/v1/dev1")
+    assert "connection refused" in caught.value.msg and caught.value.details["reached"] is False

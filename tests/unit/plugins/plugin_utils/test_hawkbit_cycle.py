@@ -190,3 +190,24 @@ def test_a_failure_after_the_success_feedback_reports_nothing_more_and_says_the_
     record = device_outcome("hawkbit", ran, False)["record"]
     assert record["status"] == "failed" and record["device_state"] == "action 7 installed and closed"
     assert record["msg"].startswith("Send the config data the server asks for after the action closed")
+
+
+def test_a_download_only_action_and_a_server_never_reached_say_so_in_the_report():
+    """cycle_report: download_only for an action that asks for the download only, reached False for a failure whose
+    connection was never made (the record is then downloaded, or unreachable)."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
+
+    only = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip"))
+    report = cycle_report({"first_poll": only, "download": {"changed": True}})
+    assert report["download_only"] is True
+    assert make_record("hawkbit", [report], False)["status"] == "downloaded"
+    assert "download_only" not in cycle_report({"first_poll": DEPLOYMENT, "download": {"changed": True}})
+    for reached in (False, "False"):
+        refused = cycle_report({"first_poll": {"failed": True}, "failure": {
+            "step": "Poll the server", "msg": "device unreachable: connection refused", "reached": reached}})
+        assert refused["reached"] is False
+        assert make_record("hawkbit", [refused], False)["status"] == "unreachable"
+    answered = cycle_report({"first_poll": {"failed": True}, "failure": {"step": "Poll the server", "msg": "401",
+                                                                         "reached": None}})
+    assert "reached" not in answered and make_record("hawkbit", [answered], False)["status"] == "failed"
