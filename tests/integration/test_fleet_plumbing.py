@@ -72,7 +72,7 @@ def test_each_device_shows_its_end_as_it_happens_and_each_batch_a_line(encedo_pr
     running), then the batch's line, at the default verbosity."""
     names, inventory = encedo_fleet(encedo_process, images, {
         "a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.2.2"},
-        "a3": {"firmware": "1.2.2", "reboot_seconds": 4.0}})
+        "a3": {"firmware": "1.2.2", "reboot_seconds": 8.0}})
     inventory_path = tmp_path / "inventory.json"
     inventory_path.write_text(json.dumps(inventory))
     env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_PLUGINS="", ANSIBLE_FORCE_COLOR="0")
@@ -94,6 +94,8 @@ def test_each_device_shows_its_end_as_it_happens_and_each_batch_a_line(encedo_pr
     assert batch_line == "fleet: batch 2/2 done: 3/3 devices attempted, 0 failed, error budget: the next failure " \
                          "stops the rollout"
     assert first(lambda text: text.startswith("fleet: batch 1/2 done: 1/3 devices attempted, 0 failed"))
-    assert a3_at - a2_at > 2.0, (a2_line, a2_at, a3_at)  # a2's end was shown while a3 was still rebooting
+    # a2's end was shown while a3 was still rebooting (8 s; a margin for a loaded machine, where a starved
+    # ansible-playbook process can print late)
+    assert a3_at - a2_at > 3.0, (a2_line, a2_at, a3_at)
     assert a2_at < a3_at <= batch_at
     assert upgrade_starts(encedo_process, names) == {"a1", "a2", "a3"}
