@@ -8,6 +8,7 @@ exit 0. These tests break the plumbing on purpose and expect a failing exit code
 
 import json
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -67,24 +68,45 @@ def test_the_survey_and_rollout_matching_no_host_fails_the_run(encedo_process, i
     assert {h for h, s in run.stats.items() if s["failures"]} == {"a1"}
 
 
+def watch_in_a_terminal(command, env, cwd):
+    """Run ``command`` on a pseudo-terminal, as a person watching it would; ``[(seconds, line)]`` as they arrived,
+    then ``(seconds, "rc=N")``."""
+    controller, terminal = pty.openpty()
+    started = time.monotonic()
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    lines, pending = [], b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the other side closed
+            chunk = b""
+        if not chunk:
+            break
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        lines.extend((time.monotonic() - started, line.decode(errors="replace").rstrip("\r")) for line in complete)
+    os.close(controller)
+    lines.append((time.monotonic() - started, "rc=%d" % proc.wait(timeout=300)))
+    return lines
+
+
 def test_each_device_shows_its_end_as_it_happens_and_each_batch_a_line(encedo_process, images, tmp_path):
-    """The default output shows a device's line while its batch task is still running (a slow device keeps it
-    running), then the batch's line, at the default verbosity."""
+    """In a terminal, the default output shows a device's line while its batch task is still running (a slow device
+    keeps it running), then the batch's line. (Piped, Python buffers ansible-playbook's output unless
+    PYTHONUNBUFFERED is set: docs/fleet.md says so for CI logs; AWX gets the lines as job events either way, see
+    test_awx_runner.py.)"""
     names, inventory = encedo_fleet(encedo_process, images, {
         "a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.2.2"},
         "a3": {"firmware": "1.2.2", "reboot_seconds": 8.0}})
     inventory_path = tmp_path / "inventory.json"
     inventory_path.write_text(json.dumps(inventory))
-    env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_PLUGINS="", ANSIBLE_FORCE_COLOR="0")
+    env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_CALLBACK_PLUGINS="", ANSIBLE_NOCOLOR="1")
+    env.pop("PYTHONUNBUFFERED", None)  # what a person sees in a terminal, whatever the caller's environment
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK, "-i", str(inventory_path),
                "-e", json.dumps({"fleetops_canary": 1, "fleetops_batch": "100%"})]
-    started = time.monotonic()
-    proc = subprocess.Popen(command, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, bufsize=1)
-    lines = []
-    for line in proc.stdout:
-        lines.append((time.monotonic() - started, line.rstrip("\n")))
-    assert proc.wait(timeout=300) == 0, "\n".join(text for _t, text in lines)[-3000:]
+    lines = watch_in_a_terminal(command, env, str(tmp_path))
+    assert lines[-1][1] == "rc=0", "\n".join(text for _t, text in lines)[-3000:]
 
     def first(predicate):
         return next((at, text) for at, text in lines if predicate(text))
