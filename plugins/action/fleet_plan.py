@@ -16,6 +16,7 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report imp
     SettingsError, append_record, check_report_dir, configuration_stop, now, read_records, refusal_record,
     rollout_settings, start_spool, survey_leaders, write_controller_hosts, write_notes)
 
+
 class ActionModule(ActionBase):
     """Validate the rollout settings and the report directory once per run, check every device's configuration (its
     variables, targets and module arguments: a misconfigured device is refused before any request), open the run's
@@ -57,8 +58,8 @@ class ActionModule(ActionBase):
         surveyors = survey_leaders(controller)
         result.update(changed=False, settings=settings, spool=spool, refused=refused, notes=notes,
                       controller=controller, surveyors=surveyors, per_host=per_host,
-                      msg=("%s. " % stop if stop else "") + "rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
-                          "from the controller (surveyed by %d task(s)), %d with their role"
-                      % (settings["canary"], ", ".join(map(str, settings["batch"])),
+                      msg=("%s. " % stop if stop else "")
+                      + "rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
+                        "from the controller (surveyed by %d task(s)), %d with their role" % (settings["canary"], ", ".join(map(str, settings["batch"])),
                          "more than %s" % settings["max_failures"], len(controller), len(surveyors), len(per_host)))
         return result

@@ -13,6 +13,7 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report imp
     build_report, exit_reasons, host_outcomes, now, read_notes, read_previous, read_records, read_settings,
     ReportWriteError, spool_dir, stats_payload, summary_lines, write_host_outcomes, write_report)
 
+
 class ActionModule(ActionBase):
     """Build the fleet report from the run's records, write it and store each host's outcome for fleet_outcome; the
     result's ``stats`` is the data for an ``ansible.builtin.set_stats`` task."""

@@ -567,7 +567,7 @@ def connection_error(exc, method, shown_url, timeout):
         elif "reset" in text.lower():
             reason = "connection reset by the device"
         elif any(marker in text for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo",
-                                                 "Failed to resolve", "name resolution", "No address associated")):
+                                               "Failed to resolve", "name resolution", "No address associated")):
             reason = "host name does not resolve"
         else:
             reason = "connection failed (%s)" % exc.__class__.__name__

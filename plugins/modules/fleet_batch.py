@@ -47,7 +47,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 statuses:
-  description: Status per host of the batch this task took - C(upgraded) (C(would_upgrade) in check mode), C(downloaded) (a hawkBit action that asks for the download only), C(unchanged), C(failed), C(unreachable), C(not_attempted).
+  description:
+    Status per host of the batch this task took - C(upgraded) (C(would_upgrade) in check mode), C(downloaded) (a
+    hawkBit action that asks for the download only), C(unchanged), C(failed), C(unreachable), C(not_attempted).
   returned: success
   type: dict
   sample: {"hem01": "upgraded", "hem02": "failed", "hem03": "not_attempted"}

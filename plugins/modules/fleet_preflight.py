@@ -47,7 +47,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 statuses:
-  description: Pre-flight status per host of this task's share (always a check mode survey) - C(would_upgrade) (it needs work; C(downloaded) and C(upgraded) are never a pre-flight's), C(unchanged), C(failed), C(unreachable).
+  description:
+    Pre-flight status per host of this task's share (always a check mode survey) - C(would_upgrade) (it needs
+    work; C(downloaded) and C(upgraded) are never a pre-flight's), C(unchanged), C(failed), C(unreachable).
   returned: success
   type: dict
   sample: {"hem-001": "would_upgrade", "hem-003": "unchanged"}

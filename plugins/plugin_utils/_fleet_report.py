@@ -241,8 +241,8 @@ def configuration_stop(settings, preflight):
     if not hosts:
         return None
     return ("configuration errors on %d device(s) (%s) stop the run before any device changes: fix them, or set %s: "
-            "true to upgrade the others" % (len(hosts), ", ".join(hosts[:5]) + (", ..." if len(hosts) > 5 else ""),
-                                             SKIP_MISCONFIGURED))
+            "true to upgrade the others"
+            % (len(hosts), ", ".join(hosts[:5]) + (", ..." if len(hosts) > 5 else ""), SKIP_MISCONFIGURED))
 
 
 def refusal_record(device_class, msg, check_mode):
@@ -733,10 +733,10 @@ def junit_cases(report):
             message=entry.get("msg", "") if outcome[entry["status"]] != "passed" else "",
             text=text if outcome[entry["status"]] == "failure" else "",
             time=round(total, 3) if total else None,
-            system_out="\n".join(["%s: %s -> %s" % (entry["status"], _versions(entry["components"], "from"),
-                                                      _versions(entry["components"], "to"))]
-                                  + (["downloaded, not installed: %s" % entry.get("msg", "")] if entry["status"] == "downloaded" else [])
-                                  + ["warning: %s" % w for w in entry.get("warnings") or ()])))
+            system_out="\n".join(
+                ["%s: %s -> %s" % (entry["status"], _versions(entry["components"], "from"), _versions(entry["components"], "to"))]
+                + (["downloaded, not installed: %s" % entry.get("msg", "")] if entry["status"] == "downloaded" else [])
+                + ["warning: %s" % w for w in entry.get("warnings") or ()])))
     return cases
 
 

@@ -2,7 +2,7 @@
 on both paths, and each in the JSON, the summary, the HTML and the JUnit file alike."""
 
 import socket
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 
