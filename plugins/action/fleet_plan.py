@@ -58,8 +58,12 @@ class ActionModule(ActionBase):
         surveyors = survey_leaders(controller)
         result.update(changed=False, settings=settings, spool=spool, refused=refused, notes=notes,
                       controller=controller, surveyors=surveyors, per_host=per_host,
-                      msg=("%s. " % stop if stop else "")
-                      + "rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) "
-                        "from the controller (surveyed by %d task(s)), %d with their role" % (settings["canary"], ", ".join(map(str, settings["batch"])),
-                         "more than %s" % settings["max_failures"], len(controller), len(surveyors), len(per_host)))
+                      msg=("%s. " % stop if stop else "") + plan_summary(settings, controller, surveyors, per_host))
         return result
+
+
+def plan_summary(settings, controller, surveyors, per_host):
+    return ("rollout: canary %s, then batches of %s; the run stops once %s device(s) failed. %d device(s) from the "
+            "controller (surveyed by %d task(s)), %d with their role"
+            % (settings["canary"], ", ".join(map(str, settings["batch"])), "more than %s" % settings["max_failures"],
+               len(controller), len(surveyors), len(per_host)))

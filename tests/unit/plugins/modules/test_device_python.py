@@ -74,8 +74,6 @@ def test_the_check_itself_sees_a_non_stdlib_import(tmp_path):
     assert unguarded_imports(str(sample)) == {"json", "yaml"}
 
 
-
-
 @pytest.mark.parametrize("module", DEVICE_MODULES)
 def test_module_files_parse_on_python_2_7_for_the_refusal(module, tmp_path):
     """Only the module file and _hawkbit_python.py run before the version check: they must compile on 2.7."""
