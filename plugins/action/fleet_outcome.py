@@ -13,8 +13,8 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report imp
 
 
 class ActionModule(ActionBase):
-    """Give this device its fleet run outcome as a task result: changed when upgraded, failed unless it ended
-    upgraded or unchanged."""
+    """Give this device its fleet run outcome as a task result (``outcome_result``: changed when it changed, failed
+    unless it ended well)."""
 
     _supports_check_mode = True
     _requires_connection = False

@@ -30,7 +30,7 @@ def _versions(record, key):
 
 def device_line(host, record, seconds=None):
     """``hem-a1 [encedo] upgraded: firmware 1.2.2 -> 1.3.0 in 41.3 s``; the message instead of versions when it
-    did not end upgraded or unchanged. ``seconds`` defaults to the sum of the record's step durations."""
+    did not end well (``SUCCESS_STATUSES``). ``seconds`` defaults to the sum of the record's step durations."""
     if seconds is None:
         seconds = sum(v for v in (record.get("durations") or {}).values() if isinstance(v, (int, float)))
     status = record.get("status")

@@ -52,7 +52,7 @@ def outcome_results(run):
 
 def test_every_device_of_the_limit_gets_its_outcome_in_the_last_play(encedo_process, images, tmp_path):
     """The last play runs over every host of the limit: each device's outcome task changes it when upgraded and fails
-    it unless it ended upgraded or unchanged, so the recap and the exit code tell the truth on every path."""
+    it unless it ended well, so the recap and the exit code tell the truth on every path."""
     devices = {"a1": {"firmware": "1.2.2"}, "a2": {"firmware": "1.3.0"}, "a3": {"firmware": "1.2.2", "check_fails": True}}
     _names, inventory = encedo_fleet(encedo_process, images, devices, extra_hosts={"x1": {}})
     run = run_fleet(inventory, tmp_path, fleetops_canary=0, fleetops_max_failures=1)[0]

@@ -92,7 +92,7 @@ def test_a_report_file_that_cannot_be_written_fails_the_run_after_the_outcomes(e
     report = first_host_result(run, "Write the fleet report")
     assert "fleet-report.html could not be written" in report["write_error"]
     assert any("fleet-report.html could not be written" in line for line in first_host_result(run, "Show the fleet report")["msg"])
-    assert run.result("Give the device its outcome (failed unless it ended upgraded or unchanged, so the exit code tells the truth)",
+    assert run.result("Give the device its outcome (failed unless it ended well, so the exit code tells the truth)",
                       host="a1")["changed"] is True
     failed = first_host_result(run, "Fail the run when a report file could not be written")
     assert failed["failed"] and "fleet-report.html" in failed["msg"]
