@@ -11,7 +11,8 @@ from ansible import constants as C
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleetAction, count_statuses
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     budget_open, controller_share, store_record)
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import display, show_batch_if_finished, show_device
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import (
+    show_batch_if_finished, show_device, show_not_started)
 
 
 class ActionModule(ControllerFleetAction):
@@ -29,8 +30,7 @@ class ActionModule(ControllerFleetAction):
         statuses = {host: outcome["record"]["status"] if outcome else "not_attempted" for host, outcome in outcomes.items()}
         not_started = sorted(host for host, outcome in outcomes.items() if outcome is None)
         if not_started:
-            display.display("fleet: the error budget is spent: %d device(s) of this batch not started (%s)"
-                            % (len(not_started), ", ".join(not_started)))
+            show_not_started(not_started)
         elif share:
             show_batch_if_finished(spool, share[0])
         return dict(changed=any(outcome and outcome["changed"] for outcome in outcomes.values()), statuses=statuses,

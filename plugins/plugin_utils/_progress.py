@@ -56,6 +56,12 @@ def batch_line(number, batch_count, done, total, failures, allowed):
         number, batch_count, done, total, failures, budget)
 
 
+def show_not_started(hosts):
+    """The line of a batch in which the error budget ran out before these devices could start."""
+    display.display("fleet: the error budget is spent: %d device(s) of this batch not started (%s)"
+                    % (len(hosts), ", ".join(hosts)))
+
+
 def show_device(host, record, seconds=None):
     display.display(device_line(host, record, seconds))
 
