@@ -8,10 +8,11 @@ __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import DEVICE_CLASSES, check
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES, DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import check
 
 ARGUMENT_SPEC = dict(
-    device_class=dict(type="str", required=True, choices=sorted(DEVICE_CLASSES)),
+    device_class=dict(type="str", required=True, choices=list(CLASS_NAMES)),
     survey=dict(type="dict", required=True),
     wanted=dict(type="dict", default={}),
     device=dict(type="dict", default={}),
@@ -29,5 +30,5 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
-        record = check(params["device_class"], params["survey"], params["wanted"], params["device"])
+        record = check(DEVICE_CLASSES[params["device_class"]], params["survey"], params["wanted"], params["device"])
         return dict(result, changed=False, **record)

@@ -12,8 +12,9 @@ import os
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES, DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import (
-    DEVICE_CLASSES, drift_lines, junit_cases, report, status_lines, summary_line)
+    drift_lines, junit_cases, report, status_lines, summary_line)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
 
@@ -36,7 +37,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
-        document = report(params["hosts"], self.records(params["hosts"], task_vars), limit=task_vars.get("ansible_limit"),
+        document = report(params["hosts"], self.records(params["hosts"], task_vars), CLASS_NAMES, limit=task_vars.get("ansible_limit"),
                           awx=awx_job(task_vars))
         result.update(changed=False, in_sync=document["in_sync"], summary=document["summary"], msg=summary_line(document),
                       status_lines=status_lines(document), drift_lines=drift_lines(document), hosts=document["hosts"])
@@ -54,8 +55,8 @@ class ActionModule(ActionBase):
         for host in hosts:
             variables = hostvars[host]
             device_class = variables.get("fleetops_device_class")
-            handler = DEVICE_CLASSES.get(device_class)
-            records[host] = (device_class, variables.get(handler.record_var) if handler else None)
+            known = DEVICE_CLASSES.get(device_class) if isinstance(device_class, str) else None
+            records[host] = (device_class, variables.get(known.survey_var) if known else None)
         return records
 
 

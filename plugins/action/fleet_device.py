@@ -13,22 +13,21 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import ControllerAction
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import RoleDefinition, name_step_variables
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import name_step_variables
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES, DEVICE_CLASSES, resolve_arguments
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
-    COLLECTION, CYCLES, DEVICE_CLASSES, StepsError, in_process_runner, needs_own_connection, run_device)
+    COLLECTION, StepsError, in_process_runner, needs_own_connection, run_device)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 
 ARGUMENT_SPEC = dict(
-    device_class=dict(type="str", required=True, choices=list(DEVICE_CLASSES)),
-    common=dict(type="dict", default={}),
-    steps=dict(type="dict", required=True),
+    device_class=dict(type="str", required=True, choices=list(CLASS_NAMES)),
 )
 
 
 class ActionModule(ControllerAction):
-    """A device role's one task: its module calls (in this worker on the controller, as modules elsewhere) and its record.
+    """A device role's task: the module calls of its class, their arguments read from the class's role variables
+    (in this worker on the controller, as modules elsewhere), and its record.
 
     A cycle class (hawkBit) runs in this worker only: elsewhere, or when its role must run the user's tasks, the task
     is skipped and the role runs the cycle as tasks.
@@ -39,34 +38,34 @@ class ActionModule(ControllerAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        device_class = DEVICE_CLASSES[self.validate_argument_spec(ARGUMENT_SPEC)[1]["device_class"]]
         check_mode = bool(self._play_context.check_mode)
+        args, errors = resolve_arguments(device_class, task_vars, self._templar, task_vars.get("omit"))
+        if errors:
+            result.update(failed=True, msg="the %s role's variables: %s" % (
+                device_class.role, "; ".join("%s: %s" % item for item in sorted(errors.items()))))
+            return result
         try:
-            if args["device_class"] in CYCLES:
+            if device_class.cycle:
                 reason = "not on the controller" if not self.runs_on_controller() else needs_own_connection(
-                    args["device_class"], args["steps"])
+                    device_class, args["steps"])
                 if reason:
                     result.update(skipped=True, changed=False, skip_reason="the role runs the cycle as tasks: %s" % reason)
                     return result
             started = time.monotonic()
-            ran = run_device(args["device_class"], args["common"], args["steps"], self.step_runner(task_vars), check_mode)
-            if self.in_class_role(args["device_class"], task_vars) and any(r.get("failed") for _step, r in ran):
-                ran = name_step_variables(ran, RoleDefinition(self._loader, args["device_class"]).option_variables)
+            ran = name_step_variables(run_device(device_class, args["common"], args["steps"],
+                                                 self.step_runner(task_vars), check_mode),
+                                      device_class.option_variables)
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
             return result
         phase = task_vars.get("fleetops_phase") or "rollout"
-        outcome = device_outcome(args["device_class"], ran, check_mode)
+        outcome = device_outcome(device_class.name, ran, check_mode)
         if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"]) \
                 and phase == "rollout":
             show_progress(task_vars.get("inventory_hostname"), outcome["record"], time.monotonic() - started)
         result.update(outcome)
         return result
-
-    @staticmethod
-    def in_class_role(device_class, task_vars):
-        """True when this task is the class's role's (its messages then name the role variables, not module options)."""
-        return str(task_vars.get("role_name") or "").rsplit(".", 1)[-1] == ROLE_OF_CLASS.get(device_class)
 
     def step_runner(self, task_vars):
         if self.runs_on_controller():

@@ -9,8 +9,9 @@ __metaclass__ = type
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
 from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import controller_fleet
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
     SettingsError, append_record, check_report_dir, configuration_stop, now, read_records, refusal_record,
@@ -46,11 +47,11 @@ class ActionModule(ActionBase):
                 return result
         settings.update(started=now(), check_mode=bool(self._play_context.check_mode), skip_misconfigured=skip_misconfigured)
         hosts = list(task_vars.get("ansible_play_hosts_all") or [])
-        fleet = ControllerFleet(self._loader, self._templar, task_vars["hostvars"], task_vars.get("omit"))
+        fleet = controller_fleet(self._templar, task_vars)
         refused, notes = fleet.check(hosts, settings["classes"])
         spool = start_spool(C.DEFAULT_LOCAL_TMP, settings)
         for host, why in refused.items():
-            append_record(spool, host, "preflight", refusal_record(fleet.device_class(host), why, settings["check_mode"]))
+            append_record(spool, host, "preflight", refusal_record(fleet.device_class(host).name, why, settings["check_mode"]))
         write_notes(spool, notes)
         stop = configuration_stop(settings, read_records(spool)["preflight"])
         controller, per_host = fleet.split([h for h in hosts if h not in refused and not stop], settings["classes"])

@@ -17,7 +17,7 @@ class ActionModule(ControllerFleetAction):
 
     def run_fleet(self, spool, fleet, task_vars):
         share, processes = survey_share(spool, task_vars["inventory_hostname"])
-        jobs = [fleet.job(host, fleet.device_class(host), validate=False) for host in share]
+        jobs = [fleet.job(host, fleet.device_class(host)) for host in share]
         outcomes = fleet.run(jobs, check_mode=True, workers=max(1, self.workers(task_vars) // processes),
                              on_done=lambda host, outcome: store_record(C.DEFAULT_LOCAL_TMP, host, "preflight", outcome["record"]))
         statuses = {host: outcome["record"]["status"] for host, outcome in outcomes.items()}

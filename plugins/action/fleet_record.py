@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
@@ -39,10 +39,10 @@ class ActionModule(ActionBase):
                                                % (_kind(cycle), device_class))
                 return result
             results = [cycle_report(cycle)]
-        if device_class not in DEVICE_CLASSES or not isinstance(results, list):
+        if device_class not in CLASS_NAMES or not isinstance(results, list):
             result.update(failed=True, msg="fleet_record needs device_class (one of %s) and results (a list of "
                                            "registered results), got %r and %s"
-                                           % (", ".join(DEVICE_CLASSES), device_class, type(results).__name__))
+                                           % (", ".join(CLASS_NAMES), device_class, type(results).__name__))
             return result
         record = make_record(device_class, results, self._play_context.check_mode)
         record["finished"] = now(timespec="milliseconds")

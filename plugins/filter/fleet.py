@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import UnknownClassError, device_class as class_named
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import budget_open, rollout_play
 
 
@@ -34,12 +34,11 @@ _REQUIRED = object()
 def fleet_role(device_class, default=_REQUIRED):
     """The role (short name) that upgrades devices of ``device_class``; ``default`` for an unknown class if given."""
     try:
-        return ROLE_OF_CLASS[device_class]
-    except (KeyError, TypeError):
+        return class_named(device_class).role
+    except UnknownClassError as exc:
         if default is not _REQUIRED:
             return default
-        raise AnsibleFilterError("fleet_role: unknown device class %r; known: %s"
-                                 % (device_class, ", ".join(ROLE_OF_CLASS))) from None
+        raise AnsibleFilterError("fleet_role: %s" % exc) from None
 
 
 class FilterModule:

@@ -30,7 +30,7 @@ options:
     description: The device class of the survey.
     type: str
     required: true
-    choices: [appresponse, encedo, hawkbit, magewell]
+    choices: [encedo, appresponse, hawkbit, magewell]
   survey:
     description:
       - The registered result of the class's info module. A failed or skipped result makes the record

@@ -12,51 +12,43 @@ module: fleet_device
 short_description: Upgrade one API-managed device with its class's module calls and record the result
 version_added: 0.3.0
 description:
-  - The one task of the C(encedo), C(appresponse) and C(magewell) roles, and the first task of the C(hawkbit_target) role.
-    Makes the module calls of the device's class
-    in order, skips the ones the inventory does not ask for, and turns their results into the device's record for
-    the fleet report of C(fleetops.upgrade.upgrade) (the role-to-report contract, see C(docs/fleet.md)).
-  - "Steps per class, each a call of the named module with O(common) and the step's arguments:
-    C(encedo): C(firmware) (M(fleetops.upgrade.encedo_upgrade), C(component=firmware), skipped without C(version)),
-    C(ui) (M(fleetops.upgrade.encedo_upgrade), C(component=ui), skipped without C(uis) or when C(firmware) failed);
-    C(appresponse): C(image) (M(fleetops.upgrade.npm_image)), C(update) (M(fleetops.upgrade.npm_update), skipped when
-    C(image) failed), C(delete) (M(fleetops.upgrade.npm_image) with C(state=absent), skipped unless C(enabled) is true
-    or when an earlier step failed); C(magewell): C(upgrade) (M(fleetops.upgrade.mwcloud_upgrade), skipped without
-    C(version))."
+  - The task of the C(encedo), C(appresponse) and C(magewell) roles, and the first task of the C(hawkbit_target) role.
+    Makes the module calls of the device's class in order, skips the ones the inventory does not ask for, and turns
+    their results into the device's record for the fleet report of C(fleetops.upgrade.upgrade) (the role-to-report
+    contract, see C(docs/fleet.md)).
+  - The arguments of every call are the class's role variables (C(encedo_*), C(appresponse_*), C(hawkbit_target_*),
+    C(magewell_*); C(ansible-doc -t role fleetops.upgrade.<role>) lists them), read from the task's variables with
+    Ansible's precedence (role defaults, inventory, play vars, extra vars) and templated as any task argument. A variable
+    that is not set leaves its module option out (the module's default applies). Which variable fills which option is
+    the device class's definition (C(plugins/plugin_utils/_device_classes.py)); the fleet run's controller path resolves
+    the same arguments for the same inventory.
+  - "Steps per class, each a call of the named module:
+    C(encedo): C(firmware) (M(fleetops.upgrade.encedo_upgrade), C(component=firmware), skipped without a firmware version),
+    C(ui) (M(fleetops.upgrade.encedo_upgrade), C(component=ui), skipped without C(encedo_ui_uis) or when C(firmware)
+    failed); C(appresponse): C(image) (M(fleetops.upgrade.npm_image)), C(update) (M(fleetops.upgrade.npm_update),
+    skipped when C(image) failed), C(delete) (M(fleetops.upgrade.npm_image) with C(state=absent), skipped unless
+    C(appresponse_delete_image) is true or when an earlier step failed); C(magewell): C(upgrade)
+    (M(fleetops.upgrade.mwcloud_upgrade), skipped without C(magewell_firmware_version))."
   - "C(hawkbit) has the one step C(cycle): one DDI cycle of the C(hawkbit_target) role (poll, answer, download,
     feedback, install through the install commands, verify, feedback, or the answer to a cancel), with the role's
-    rules and its failure handling, O(common) being the C(hawkbit) group's connection options. Its arguments are
-    C(download_dir), C(config_data), C(confirmation_policy), C(install_commands), C(reboot_exit_code),
-    C(verify_command), C(install_tasks), C(reboot_tasks), C(verify_tasks), C(install_become) and C(api_delegate), like the
-    role variables C(hawkbit_target_*) of the same names. It runs only on the controller's local connection, without
-    user tasks, C(become) or another API delegate; otherwise the task is skipped and the role runs the cycle as tasks.
-    In check mode it polls the server once, as the role's pre-flight does."
-  - A step's arguments may carry C(enabled) (a boolean, default true); a step whose arguments are left out is skipped.
+    rules and its failure handling. It runs only on the controller's local connection, without user tasks, C(become) or
+    another API delegate; otherwise the task is skipped and the role runs the cycle as tasks. In check mode it polls the
+    server once, as the role's pre-flight does."
   - On the controller (a local connection) the modules' logic runs inside the worker; on any other connection each
     step runs as its module on the host, like a task of its own.
-  - The task fails (or is unreachable) when a step does, with that step's message and the state it left the device in.
+  - The task fails (or is unreachable) when a step does, with that step's message (naming the role variable of a
+    refused value) and the state it left the device in.
   - Inside a fleet run it stores the record for the report (the pre-flight's records decide which devices the
     rollout takes). Outside a fleet run it only returns the record.
 author:
   - fleetops.upgrade contributors (@fleetops)
 options:
   device_class:
-    description: Class of the device.
+    description:
+      - Class of the device; its role variables give the arguments of its module calls.
     type: str
     required: true
-    choices: [encedo, appresponse, magewell, hawkbit]
-  common:
-    description:
-      - Module arguments every step gets (connection, authentication), like C(module_defaults) for the class's group.
-      - May hold secrets; each step's module hides its C(no_log) options in its result.
-    type: dict
-    default: {}
-  steps:
-    description:
-      - Module arguments per step name (see the description for the steps of each class).
-      - A step's arguments override O(common).
-    type: dict
-    required: true
+    choices: [encedo, appresponse, hawkbit, magewell]
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -75,16 +67,10 @@ EXAMPLES = r"""
 - name: Upgrade the firmware and the management app, and record the result for the fleet report
   fleetops.upgrade.fleet_device:
     device_class: encedo
-    common:
-      url: "{{ encedo_url }}"
-      passphrase: "{{ encedo_passphrase | default(omit) }}"
-    steps:
-      firmware:
-        src: "{{ encedo_firmware_image }}"
-        version: "{{ encedo_firmware_version }}"
-      ui:
-        src: "{{ encedo_ui_image }}"
-        uis: "{{ encedo_ui_uis }}"
+  vars:
+    encedo_url: https://hem-a1.example
+    encedo_firmware_version: 1.3.0
+    encedo_firmware_image: /srv/images/encedo-1.3.0.bin
 """
 
 RETURN = r"""
@@ -114,9 +100,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec=dict(
-        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "magewell", "hawkbit"]),
-        common=dict(type="dict", default={}),
-        steps=dict(type="dict", required=True)), supports_check_mode=True)
+        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "hawkbit", "magewell"])),
+        supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_device runs on the controller only (it is an action plugin)")
 
 

@@ -1,12 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The upgrade of one device as the module calls its role makes, and when it makes them.
+"""The upgrade of one device: the module calls of its class's steps (or its cycle), and when they are made.
 
-Used by ``fleet_device`` (the one task of the encedo, appresponse and magewell roles, on any connection, and the
-first task of the hawkbit_target role, for targets on the controller) and by the fleet rollout's controller-side
-batches (``fleet_batch``: many devices in threads of one worker). The arguments of every call come from the role's
-task (``roles/<role>/tasks/main.yml``), never from here. The API classes are a list of steps; a hawkBit target is
+Used by ``fleet_device`` (a device role's task, on any connection) and by the fleet rollout's controller path
+(``fleet_preflight``, ``fleet_batch``: many devices in threads of one worker). What the steps are and where their
+arguments come from is the device class's (``_device_classes``); an API class is a list of steps, a hawkBit target
 one DDI cycle (``_hawkbit_cycle``), whose calls depend on what the server answers.
 """
 
@@ -34,10 +33,10 @@ from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import run_in_process
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import CycleArgumentsError, hawkbit_cycle
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import needs_own_connection as hawkbit_needs_own_connection
 
 COLLECTION = "fleetops.upgrade"
+# the last entry of a device's ``[(step, result)]``: what a cycle class makes its record of
+REPORT_STEP = "report"
 
 # module -> (argument spec, task logic), for running a step inside the controller's worker
 MODULES = {
@@ -162,43 +161,22 @@ class Step:
         return None
 
 
-STEPS = {
-    "encedo": (
-        Step("firmware", "encedo_upgrade", needs="version", fixed={"component": "firmware"}),
-        Step("ui", "encedo_upgrade", needs="uis", after=("firmware",), fixed={"component": "ui"}),
-    ),
-    "appresponse": (
-        Step("image", "npm_image", needs="version"),
-        Step("update", "npm_update", needs="version", after=("image",)),
-        Step("delete", "npm_image", needs="version", after=("image", "update"), fixed={"state": "absent"}),
-    ),
-    "magewell": (
-        Step("upgrade", "mwcloud_upgrade", needs="version"),
-    ),
-}
-# a class whose role runs one cycle of calls decided by the answers: cycle(common, args, run_step, check_mode)
-CYCLES = {"hawkbit": hawkbit_cycle}
-DEVICE_CLASSES = tuple(STEPS) + tuple(CYCLES)
-
-
 class StepsError(ValueError):
-    """Step arguments that name no step of the class."""
+    """Step arguments that cannot work: a step the class does not have, cycle arguments its cycle refuses."""
 
 
 def check_steps(device_class, steps):
-    """Refuse a class without steps and step names the class does not have, before any request."""
-    if device_class not in DEVICE_CLASSES:
-        raise StepsError("fleet_device handles the classes %s, not %r" % (", ".join(DEVICE_CLASSES), device_class))
-    known = ["cycle"] if device_class in CYCLES else [step.name for step in STEPS[device_class]]
-    unknown = sorted(set(steps or {}) - set(known))
+    """Refuse step names the class does not have, before any request."""
+    unknown = sorted(set(steps or {}) - set(device_class.step_names))
     if unknown:
-        raise StepsError("%s devices have the steps %s; unknown: %s" % (device_class, ", ".join(known), ", ".join(unknown)))
+        raise StepsError("%s devices have the steps %s; unknown: %s" % (
+            device_class.name, ", ".join(device_class.step_names), ", ".join(unknown)))
 
 
 def step_calls(device_class, common, steps):
     """``[(step, module arguments)]`` in order, arguments None for a step the run does not ask for."""
     calls = []
-    for step in STEPS[device_class]:
+    for step in device_class.steps:
         args = (steps or {}).get(step.name)
         if args is not None:
             args = dict(common or {}, **args)
@@ -209,12 +187,9 @@ def step_calls(device_class, common, steps):
 
 def needs_own_connection(device_class, steps):
     """Why the device's role must run its tasks instead of this module logic in the worker, or None."""
-    if device_class in CYCLES:
-        try:
-            return hawkbit_needs_own_connection((steps or {}).get("cycle"))
-        except CycleArgumentsError as exc:
-            raise StepsError(str(exc))
-    return None
+    if device_class.own_connection is None:
+        return None
+    return device_class.own_connection((steps or {}).get("cycle"))
 
 
 def run_device(device_class, common, steps, run_step, check_mode=False):
@@ -225,11 +200,8 @@ def run_device(device_class, common, steps, run_step, check_mode=False):
     (its calls depend on it) and an in-process ``run_step`` (it may override check mode per call).
     """
     check_steps(device_class, steps)
-    if device_class in CYCLES:
-        try:
-            return CYCLES[device_class](common, (steps or {}).get("cycle"), run_step, check_mode)
-        except CycleArgumentsError as exc:
-            raise StepsError(str(exc))
+    if device_class.cycle:
+        return device_class.cycle(common, (steps or {}).get("cycle"), run_step, check_mode)
     outcomes, results = {}, []
     for step, args in step_calls(device_class, common, steps):
         reason = step.skip_reason(args, outcomes)
@@ -251,8 +223,6 @@ def untargeted_steps(device_class, common, steps):
     """``[(step, option)]``: the steps of an API class that the run asks for (present, not disabled) but whose target
     option (the step's ``needs``: a version, a signature) is empty, so they would be skipped. A cycle class has none
     (its server says what to install)."""
-    if device_class in CYCLES:
-        return []
     return [(step.name, step.needs) for step, args in step_calls(device_class, common, steps)
             if args is not None and step.needs and boolean(args.get("enabled", True), strict=False)
             and (args.get(step.needs) is None or (isinstance(args.get(step.needs), str) and not args.get(step.needs).strip()))]
@@ -262,7 +232,7 @@ def argument_errors(device_class, common, steps):
     """``[(step, message)]``: what each module the device's run calls would refuse in its arguments, checked with the
     module's argument spec before any request (the steps with a target; for a cycle class, its poll's options)."""
     check_steps(device_class, steps)
-    if device_class in CYCLES:
+    if device_class.cycle:
         poll = _validator("hawkbit_poll")
         calls = [("cycle", {k: v for k, v in (common or {}).items() if k in poll.argument_spec}, poll)]
     else:

@@ -18,7 +18,6 @@ import datetime
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import normalize_version
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_common import version_matches
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import ROLE_OF_CLASS
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
 
 SCHEMA = "fleetops.upgrade/drift-report/v1"
@@ -36,18 +35,8 @@ class Unreadable(Exception):
         self.seen = seen
 
 
-class DeviceClass:
-    """How one device class is surveyed: its role, the variable its survey registers, how to read a survey."""
-
-    name = None
-
-    @property
-    def role(self):
-        return ROLE_OF_CLASS[self.name]
-
-    @property
-    def record_var(self):
-        return "%s_drift" % self.role
+class SurveyReader:
+    """How the survey of one device class is read (its ``DeviceClass``'s ``survey``)."""
 
     def read(self, survey, device):
         """(model, versions shown in the status, health, {component: version the device runs})."""
@@ -61,18 +50,14 @@ class DeviceClass:
         return actual is not None and str(actual).strip() == str(wanted).strip()
 
 
-class Encedo(DeviceClass):
-    name = "encedo"
-
+class EncedoSurvey(SurveyReader):
     def read(self, survey, device):
         fault = "fault (fls_state=%s)" % survey.get("fls_state") if survey.get("fault") else "ok"
         versions = {"firmware": survey.get("firmware_version"), "management app": survey.get("uis")}
         return survey.get("model"), versions, fault, dict(versions)
 
 
-class AppResponse(DeviceClass):
-    name = "appresponse"
-
+class AppResponseSurvey(SurveyReader):
     def read(self, survey, device):
         images = " ".join(str(image.get("version") or "?") for image in survey.get("images") or []) or "none"
         update = survey.get("update_status") or {}
@@ -85,11 +70,9 @@ class AppResponse(DeviceClass):
         return version_matches(wanted, actual)
 
 
-class HawkbitTarget(DeviceClass):
+class HawkbitSurvey(SurveyReader):
     """hawkBit targets: the server, not the inventory, says what a target should run. A target is in sync
     while the server has no open action for it, drifted while a deployment or a cancellation is open."""
-
-    name = "hawkbit"
 
     def read(self, survey, device):
         action = survey.get("action") or {}
@@ -111,10 +94,8 @@ class HawkbitTarget(DeviceClass):
         return {"distribution set": offered or "%s %s" % (action.get("type"), action.get("id"))}
 
 
-class Magewell(DeviceClass):
+class MagewellSurvey(SurveyReader):
     """One device-list read per cloud covers every device of that cloud; ``device`` names the cloud and serial."""
-
-    name = "magewell"
 
     def read(self, survey, device):
         reads = survey.get("results") or [survey]
@@ -139,25 +120,23 @@ class Magewell(DeviceClass):
         return actual is not None and normalize_version(actual) == normalize_version(wanted)
 
 
-DEVICE_CLASSES = {device_class.name: device_class for device_class in (Encedo(), AppResponse(), HawkbitTarget(), Magewell())}
-
-
 def check(device_class, survey, wanted=None, device=None):
-    """The drift record of one device from its raw survey result (a registered info module result)."""
-    handler = DEVICE_CLASSES[device_class]
-    record = {"device_class": device_class, "model": None, "versions": {}, "health": None, "components": []}
+    """The drift record of one device of ``device_class`` (a ``DeviceClass``) from its raw survey result (a registered
+    info module result), read by the class's ``survey`` reader."""
+    reader = device_class.survey
+    record = {"device_class": device_class.name, "model": None, "versions": {}, "health": None, "components": []}
     try:
         if survey.get("unreachable") or survey.get("failed") or survey.get("skipped"):
             raise Unreadable(survey.get("msg") or "the survey did not run")
-        model, versions, health, running = handler.read(survey, device or {})
+        model, versions, health, running = reader.read(survey, device or {})
     except Unreadable as exc:
         record.update(exc.seen, status="unreachable", msg="could not read the device: %s" % exc.msg)
         return record
     record.update(model=model, versions=versions, health=health)
-    for component, want in handler.wanted(wanted or {}, survey).items():
+    for component, want in reader.wanted(wanted or {}, survey).items():
         actual = running.get(component)
         record["components"].append({"component": component, "wanted": want, "actual": actual,
-                                     "in_sync": want is None or handler.matches(want, actual)})
+                                     "in_sync": want is None or reader.matches(want, actual)})
     drifted = [c for c in record["components"] if not c["in_sync"]]
     record["status"] = "drifted" if drifted else "in_sync"
     record["msg"] = "; ".join("%s: wanted %s, runs %s" % (c["component"], c["wanted"], c["actual"] or "unknown")
@@ -165,11 +144,11 @@ def check(device_class, survey, wanted=None, device=None):
     return record
 
 
-def host_record(host, device_class, record):
-    """The report entry of one host: its survey record, or why there is none."""
-    if device_class not in DEVICE_CLASSES:
+def host_record(host, device_class, record, known):
+    """The report entry of one host: its survey record, or why there is none (``known``: the class names)."""
+    if device_class not in known:
         reason = ("fleetops_device_class is not set" if device_class in (None, "") else
-                  "unknown fleetops_device_class %r (known: %s)" % (device_class, ", ".join(sorted(DEVICE_CLASSES))))
+                  "unknown fleetops_device_class %r (known: %s)" % (device_class, ", ".join(sorted(known))))
         entry = {"device_class": device_class or None, "status": "unknown_class", "msg": reason, "model": None,
                  "versions": {}, "health": None, "components": []}
     elif not isinstance(record, dict) or record.get("status") not in STATUSES:
@@ -180,9 +159,9 @@ def host_record(host, device_class, record):
     return dict(host=host, **entry)
 
 
-def report(hosts, records, started=None, limit=None, awx=None):
-    """The drift report document: ``records`` maps host -> (device_class, record or None)."""
-    entries = [host_record(host, *records.get(host, (None, None))) for host in hosts]
+def report(hosts, records, known, started=None, limit=None, awx=None):
+    """The drift report document: ``records`` maps host -> (device_class, record or None); ``known``: the class names."""
+    entries = [host_record(host, *records.get(host, (None, None)), known=known) for host in hosts]
     summary = dict.fromkeys(STATUSES, 0)
     for entry in entries:
         summary[entry["status"]] += 1

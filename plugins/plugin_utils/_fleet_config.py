@@ -28,10 +28,11 @@ import difflib
 import os
 import re
 
-# the prefixes of the collection's variables: one a role's, and the fleet run's own
-PREFIXES = ("encedo_", "appresponse_", "hawkbit_target_", "magewell_", "fleetops_")
-PREFIX_OF_ROLE = {"encedo": "encedo_", "appresponse": "appresponse_", "hawkbit_target": "hawkbit_target_",
-                  "magewell": "magewell_"}
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
+
+# the prefixes of the collection's variables: one per device class's role, and the fleet run's own
+PREFIX_OF_ROLE = {device_class.role: device_class.prefix for device_class in DEVICE_CLASSES.values()}
+PREFIXES = tuple(PREFIX_OF_ROLE.values()) + ("fleetops_",)
 
 # Every fleetops_ variable the collection knows, with where it comes from: the one list, read by the plan and by the
 # tests of the examples (docs/fleet.md's variables table documents the rollout ones).
@@ -66,7 +67,6 @@ _LISTS = re.compile(r"((?:one of the following is required|missing required argu
                     r"|but any of the following are missing|Unsupported parameters for \([^)]*\) module): )([^.;]+)")
 _VALUE_OF = re.compile(r"\b(value of )([A-Za-z_][A-Za-z0-9_]*)( must be)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TEMPLATE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*default\(\s*omit\s*\)\s*)?\}\}$")
 ARGUMENT_ERROR = re.compile(r"argument '|one of the following is required|missing required arguments|mutually exclusive"
                             r"|required together|of the following are missing|Unsupported parameters|must be one of"
                             r"|role's variables")
@@ -107,27 +107,6 @@ def role_file_names(role_dir, prefix):
                 with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
                     names.update(pattern.findall(handle.read()))
     return names
-
-
-def option_variables(task_args):
-    """``{(step, option): variable}`` for a role task's ``fleet_device`` arguments: which role variable each module
-    option is templated from (``common``'s options under step None). Options made otherwise are left out."""
-    mapping = {}
-
-    def variable_of(value):
-        if isinstance(value, list) and len(value) == 1:
-            value = value[0]
-        match = _TEMPLATE.match(value.strip()) if isinstance(value, str) else None
-        return match.group(1) if match else None
-
-    for option, value in ((task_args or {}).get("common") or {}).items():
-        if variable_of(value):
-            mapping[(None, option)] = variable_of(value)
-    for step, options in ((task_args or {}).get("steps") or {}).items():
-        for option, value in (options or {}).items():
-            if variable_of(value):
-                mapping[(step, option)] = variable_of(value)
-    return mapping
 
 
 def variables_of_step(mapping, step):

@@ -35,7 +35,8 @@ import re
 from ansible.utils.helpers import pct_to_int
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job, report_key
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import REPORT_STEP
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import is_argument_error
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase, write_junit
@@ -56,7 +57,6 @@ SPOOL_NAME = "fleetops-fleet-run"
 REPORT_FILES = {"json": "fleet-report.json", "html": "fleet-report.html", "junit": "fleet-report.xml"}
 CHECK_REPORT_FILES = {"json": "fleet-report-check.json", "html": "fleet-report-check.html", "junit": "fleet-report-check.xml"}
 SET_STATS_MAX_HOSTS = 100
-REPORT_STEP = "report"
 DEVICES_PER_BATCH_PROCESS = 25
 _SITE_GROUP = re.compile(r"^site[_-]")
 
@@ -81,7 +81,7 @@ def _count_or_percent(name, value, allow_zero=True):
                         % (name, "" if allow_zero else "positive ", value))
 
 
-def rollout_settings(canary=1, batch="100%", max_failures=0, min_sample=10, classes=DEVICE_CLASSES):
+def rollout_settings(canary=1, batch="100%", max_failures=0, min_sample=10, classes=CLASS_NAMES):
     """Validate the rollout knobs; ``serial`` is what the rollout play passes to Ansible's ``serial``."""
     canary = _count_or_percent("fleetops_canary", canary)
     if str(batch).strip().lower() == "all":

@@ -21,7 +21,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import REPORT_STEP
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import REPORT_STEP, StepsError
+
 FAILURE_LINES = 10
 CHECK_COMMANDS = "Check the install and verify commands (no shell syntax) before the server is contacted"
 
@@ -41,7 +42,7 @@ CYCLE_SPEC = dict(
 )
 
 
-class CycleArgumentsError(ValueError):
+class CycleArgumentsError(StepsError):
     """Cycle arguments that cannot work."""
 
 

@@ -1,5 +1,5 @@
-"""The controller path reads each host's role like Ansible would: defaults under host variables, templated, checked
-against the role's argument spec; and it takes only hosts whose role task would run on the controller."""
+"""The controller path resolves each host's arguments like the role's task: its class's defaults under the host's
+variables under the play's, templated; and it takes only hosts whose role task would run on the controller."""
 
 from collections.abc import Mapping
 
@@ -8,7 +8,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, strip_omit
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, play_variables
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
 try:
     from ansible.template import trust_as_template
@@ -55,9 +56,8 @@ HAWKBIT = {"fleetops_device_class": "hawkbit", "ansible_connection": "local", "h
            "hawkbit_target_target_token": "tok", "hawkbit_target_install_commands": {"*": "true"}}
 
 
-def controller_fleet(**hosts):
-    loader = DataLoader()
-    return ControllerFleet(loader, Templar(loader=loader), HostVars(hosts))
+def controller_fleet(play_vars=None, **hosts):
+    return ControllerFleet(Templar(loader=DataLoader()), HostVars(hosts), play_vars)
 
 
 def test_the_role_defaults_fill_in_under_the_host_variables():
@@ -65,7 +65,6 @@ def test_the_role_defaults_fill_in_under_the_host_variables():
                                         encedo_firmware_version="{{ site_firmware }}"))
     job = fleet_.job("hem1", fleet_.device_class("hem1"))
     assert job.error is None
-    assert job.args["device_class"] == "encedo"
     common = job.args["common"]
     assert (common["url"], common["timeout"], common["wait_timeout"], common["force"]) == ("http://10.0.0.5", 5, 900, False)
     assert "passphrase" not in common and "token" not in common  # default(omit)
@@ -73,17 +72,33 @@ def test_the_role_defaults_fill_in_under_the_host_variables():
     assert job.args["steps"]["ui"] == {"src": "", "uis": ""}
 
 
-def test_role_variables_against_the_argument_spec():
+def test_role_variables_against_the_module_argument_spec_name_the_variable():
     fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_wait_timeout="soon"))
-    job = fleet_.job("hem1", "encedo")
-    assert job.args is None
-    assert job.error.startswith("the encedo role's variables are not valid: ") and "encedo_wait_timeout" in job.error
-    assert fleet_.job("hem1", "encedo", validate=False).args["common"]["wait_timeout"] == "soon"
+    assert fleet_.job("hem1", DEVICE_CLASSES["encedo"]).args["common"]["wait_timeout"] == "soon"
+    error, _notes = fleet_.configuration("hem1", DEVICE_CLASSES["encedo"])
+    assert error.startswith("firmware: ") and "'encedo_wait_timeout'" in error and "'wait_timeout'" not in error
+
+
+def test_the_play_variables_sit_above_the_inventory_and_under_nothing_else():
+    fleet_ = controller_fleet(play_vars={"encedo_timeout": 7, "hawkbit_target_url": "https://other"},
+                              hem1=dict(ENCEDO, encedo_timeout=5, encedo_force=True))
+    common = fleet_.job("hem1", DEVICE_CLASSES["encedo"]).args["common"]
+    assert (common["timeout"], common["force"]) == (7, True)
+
+
+def test_play_variables_are_the_task_variables_its_own_host_does_not_hold():
+    own = {"encedo_timeout": 5, "encedo_force": True, "encedo_url": "http://10.0.0.5"}
+    task_vars = {key: trust_as_template(value) if isinstance(value, str) else value for key, value in
+                 dict(own, encedo_timeout=7, encedo_wait_timeout=60, encedo_url="http://{{ address }}", address="10.0.0.5").items()}
+    templar = Templar(loader=DataLoader(), variables=task_vars)
+    found = play_variables(task_vars, own, ["encedo_timeout", "encedo_force", "encedo_url", "encedo_wait_timeout",
+                                            "encedo_install"], templar.template)
+    assert found == {"encedo_timeout": 7, "encedo_wait_timeout": 60}
 
 
 def test_an_undefined_variable_is_the_reason_not_an_exception():
     fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_url="{{ nowhere }}"))
-    job = fleet_.job("hem1", "encedo")
+    job = fleet_.job("hem1", DEVICE_CLASSES["encedo"])
     assert job.error.startswith("the encedo role's variables: ") and "nowhere" in job.error
 
 
@@ -94,7 +109,7 @@ def test_an_undefined_variable_is_the_reason_not_an_exception():
     (dict(ENCEDO, ansible_become=True), False),
     ({"fleetops_device_class": "magewell", "ansible_connection": "ssh"}, True),  # its task is delegated to localhost
     ({"fleetops_device_class": "magewell", "magewell_delegate_to": "jump1"}, False),
-    ({"fleetops_device_class": "hawkbit", "ansible_connection": "local"}, False),  # no hawkbit_target_url
+    ({"fleetops_device_class": "hawkbit", "ansible_connection": "local"}, True),  # no URL: the plan refuses it
     (HAWKBIT, True),
     (dict(HAWKBIT, ansible_connection="ssh"), False),
     (dict(HAWKBIT, hawkbit_target_reboot_tasks="reboot.yml"), False),  # the user's tasks run as tasks
@@ -114,13 +129,7 @@ def test_the_plan_splits_the_hosts_of_the_run_classes_between_the_two_paths():
 
 def test_switching_the_in_process_path_off_switches_the_controller_path_off(monkeypatch):
     monkeypatch.setenv("FLEETOPS_IN_PROCESS", "0")
-    assert controller_fleet(h=ENCEDO).on_controller("h", "encedo") is False
-
-
-def test_omit_placeholders_are_dropped_at_any_depth():
-    omit = "__omit_place_holder__abc"
-    assert strip_omit({"a": omit, "b": {"c": omit, "d": 1}, "e": [omit, 2]}, omit) == {"b": {"d": 1}, "e": [2]}
-    assert strip_omit({"a": "x"}, None) == {"a": "x"}
+    assert controller_fleet(h=ENCEDO).on_controller("h", DEVICE_CLASSES["encedo"]) is False
 
 
 def test_a_batch_is_the_one_serial_forms_over_the_devices_that_need_work(tmp_path):
@@ -180,23 +189,3 @@ def test_every_host_of_the_report_gets_its_outcome():
                                            "h1": {"status": "unchanged", "msg": ""},
                                            "h2": {"status": "failed", "msg": "install failed"},
                                            "n1": {"status": "not_attempted", "msg": "the error budget was spent"}}
-
-
-def test_role_task_arguments_template_as_ansible_templates_them():
-    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import template_args
-
-    loader = DataLoader()
-    variables = {key: trust_as_template(value) if isinstance(value, str) else value for key, value in {
-        "x": "1.3.0", "n": 5, "flag": False, "url": "http://{{ host }}", "host": "10.0.0.5", "secret": "s3cr3t"}.items()}
-    data = {key: trust_as_template(value) for key, value in {
-        "version": "{{ x }}", "timeout": "{{n}}", "force": "{{ flag }}", "url": "{{ url }}",
-        "passphrase": "{{ secret | default(omit) }}", "token": "{{ token | default(omit) }}",
-        "label": "v{{ x }}", "count": "{{ n + 1 }}"}.items()}
-    data["nested"] = {"list": [trust_as_template("{{ x }}"), "plain"]}
-    templar = Templar(loader=loader, variables=variables)
-    assert template_args(templar, variables, data) == {
-        "version": "1.3.0", "timeout": 5, "force": False, "url": "http://10.0.0.5", "passphrase": "s3cr3t",
-        "label": "v1.3.0", "count": 6, "nested": {"list": ["1.3.0", "plain"]}}
-    expected = templar.template(dict(data, token=trust_as_template("{{ token | default('gone') }}")))
-    expected.pop("token")
-    assert template_args(templar, variables, data) == expected

@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import StepsError, run_device
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES, UnknownClassError, device_class
 
 ENCEDO_COMMON = {"url": "https://hem1", "passphrase": "secret", "force": False}
 
@@ -23,7 +24,7 @@ class Recorder:
 
 def test_encedo_runs_firmware_then_ui_with_the_common_arguments():
     runner = Recorder(firmware={"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0"})
-    ran = run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
+    ran = run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
                                                "ui": {"src": "ui.tar", "uis": "abc"}}, runner)
     assert [name for name, _result in ran] == ["firmware", "ui"]
     assert runner.calls == [
@@ -34,7 +35,7 @@ def test_encedo_runs_firmware_then_ui_with_the_common_arguments():
 
 def test_a_step_without_its_target_is_skipped_and_makes_no_call():
     runner = Recorder()
-    ran = run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "", "version": ""}, "ui": {"src": "ui.tar", "uis": "abc"}},
+    ran = run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON, {"firmware": {"src": "", "version": ""}, "ui": {"src": "ui.tar", "uis": "abc"}},
                      runner)
     assert ran[0] == ("firmware", {"skipped": True, "changed": False, "skip_reason": "no version given"})
     assert [call[1]["component"] for call in runner.calls] == ["ui"]
@@ -42,7 +43,7 @@ def test_a_step_without_its_target_is_skipped_and_makes_no_call():
 
 def test_a_failed_step_skips_the_steps_after_it():
     runner = Recorder(firmware={"failed": True, "msg": "image check failed", "device_state": "running 1.2.2"})
-    ran = dict(run_device("encedo", ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
+    ran = dict(run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
                                                     "ui": {"src": "ui.tar", "uis": "abc"}}, runner))
     assert ran["ui"]["skip_reason"] == "firmware failed"
     assert len(runner.calls) == 1
@@ -51,7 +52,7 @@ def test_a_failed_step_skips_the_steps_after_it():
 @pytest.mark.parametrize("enabled, calls", [(False, 2), ("false", 2), (True, 3), ("yes", 3)])
 def test_appresponse_deletes_the_image_only_when_enabled(enabled, calls):
     runner = Recorder()
-    run_device("appresponse", {"url": "https://a1", "version": "11.3"},
+    run_device(DEVICE_CLASSES["appresponse"], {"url": "https://a1", "version": "11.3"},
                {"image": {"src": "img.tar"}, "update": {}, "delete": {"enabled": enabled}}, runner)
     assert len(runner.calls) == calls
     if calls == 3:
@@ -60,19 +61,20 @@ def test_appresponse_deletes_the_image_only_when_enabled(enabled, calls):
 
 def test_an_unreachable_image_step_skips_update_and_delete():
     runner = Recorder(npm_image={"unreachable": True, "msg": "ssh: connect refused"})
-    ran = dict(run_device("appresponse", {"version": "11.3"}, {"image": {}, "update": {}, "delete": {"enabled": True}}, runner))
+    ran = dict(run_device(DEVICE_CLASSES["appresponse"], {"version": "11.3"}, {"image": {}, "update": {}, "delete": {"enabled": True}}, runner))
     assert (ran["update"]["skip_reason"], ran["delete"]["skip_reason"]) == ("image failed", "image failed")
 
 
-@pytest.mark.parametrize("device_class, steps, message", [
-    ("printer", {}, "fleet_device handles the classes encedo, appresponse, magewell, hawkbit, not 'printer'"),
-    ("magewell", {"upgrade": {}, "reboot": {}}, "magewell devices have the steps upgrade; unknown: reboot"),
-])
-def test_steps_that_cannot_work_are_refused_before_any_call(device_class, steps, message):
+def test_steps_that_cannot_work_are_refused_before_any_call():
     runner = Recorder()
-    with pytest.raises(StepsError, match=message):
-        run_device(device_class, {}, steps, runner)
+    with pytest.raises(StepsError, match="magewell devices have the steps upgrade; unknown: reboot"):
+        run_device(DEVICE_CLASSES["magewell"], {}, {"upgrade": {}, "reboot": {}}, runner)
     assert runner.calls == []
+
+
+def test_an_unknown_class_is_refused_naming_the_known_ones():
+    with pytest.raises(UnknownClassError, match="unknown device class 'printer'; known: encedo, appresponse, hawkbit, magewell"):
+        device_class("printer")
 
 
 def test_outcome_of_an_upgrade_carries_the_record_and_the_diffs():
@@ -113,7 +115,7 @@ def test_magewell_devices_of_one_task_share_one_cloud_run():
     results = {}
 
     def device(serial):
-        results[serial] = run_device("magewell", {}, {"upgrade": dict(common, serial_numbers=[serial])}, run_step)
+        results[serial] = run_device(DEVICE_CLASSES["magewell"], {}, {"upgrade": dict(common, serial_numbers=[serial])}, run_step)
 
     threads = [threading.Thread(target=device, args=(s,)) for s in ("S1", "S2", "S3")]
     for thread in threads:

@@ -5,9 +5,8 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_config as config
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import (
-    RoleDefinition, known_role_variables, name_step_variables)
-from ansible.parsing.dataloader import DataLoader
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import known_role_variables, name_step_variables
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
 from tests.unit.plugins.plugin_utils.test_controller_fleet import ENCEDO, HAWKBIT, controller_fleet
 
@@ -45,13 +44,9 @@ def test_the_roles_files_give_the_known_names():
     assert "encedo_firmware_versoin" not in known
 
 
-def test_option_variables_map_module_options_to_role_variables():
-    mapping = config.option_variables({"common": {"wait_timeout": "{{ encedo_wait_timeout }}",
-                                                  "token": "{{ encedo_token | default(omit) }}", "fixed": "x"},
-                                       "steps": {"upgrade": {"serial_numbers": ["{{ magewell_serial }}"],
-                                                             "wait_timeout": "{{ step_timeout }}"}}})
-    assert mapping == {(None, "wait_timeout"): "encedo_wait_timeout", (None, "token"): "encedo_token",
-                       ("upgrade", "serial_numbers"): "magewell_serial", ("upgrade", "wait_timeout"): "step_timeout"}
+def test_a_step_names_its_own_options_variables_before_the_common_ones():
+    mapping = {(None, "wait_timeout"): "encedo_wait_timeout", (None, "token"): "encedo_token",
+               ("upgrade", "serial_numbers"): "magewell_serial", ("upgrade", "wait_timeout"): "step_timeout"}
     assert config.variables_of_step(mapping, "upgrade")["wait_timeout"] == "step_timeout"
     assert config.variables_of_step(mapping, None)["wait_timeout"] == "encedo_wait_timeout"
 
@@ -75,11 +70,10 @@ def test_messages_name_the_role_variables(msg, expected):
 
 
 def test_a_step_result_names_the_variable_of_its_own_step():
-    role = RoleDefinition(DataLoader(), "appresponse")
     ran = [("image", {"failed": True, "msg": "argument 'wait_timeout' is of type <class 'str'>"}),
            ("update", {"failed": True, "msg": "argument 'wait_timeout' is of type <class 'str'>"}),
            ("delete", {"failed": True, "msg": "the device said 'wait_timeout'"})]
-    named = dict(name_step_variables(ran, role.option_variables))
+    named = dict(name_step_variables(ran, DEVICE_CLASSES["appresponse"].option_variables))
     assert "'appresponse_image_wait_timeout'" in named["image"]["msg"]
     assert "'appresponse_update_wait_timeout'" in named["update"]["msg"]
     assert named["delete"]["msg"] == "the device said 'wait_timeout'"  # not an argument error: left alone
@@ -94,18 +88,18 @@ def test_empty_targets():
 
 def test_the_plan_refuses_a_typo_and_names_it():
     fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_firmware_versoin="1.3.1"))
-    error, notes = fleet_.configuration("hem1", "encedo")
+    error, notes = fleet_.configuration("hem1", DEVICE_CLASSES["encedo"])
     assert error == "encedo_firmware_versoin is not a variable of fleetops.upgrade; did you mean encedo_firmware_version?"
 
 
 def test_the_plan_names_the_role_variable_of_a_bad_value():
-    error, _notes = controller_fleet(hem1=dict(ENCEDO, encedo_wait_timeout="abc")).configuration("hem1", "encedo")
+    error, _notes = controller_fleet(hem1=dict(ENCEDO, encedo_wait_timeout="abc")).configuration("hem1", DEVICE_CLASSES["encedo"])
     assert "encedo_wait_timeout" in error and "'wait_timeout'" not in error
 
 
 def test_the_plan_names_the_hawkbit_token_variables():
     target = {k: v for k, v in HAWKBIT.items() if k != "hawkbit_target_target_token"}
-    error, _notes = controller_fleet(t1=target).configuration("t1", "hawkbit")
+    error, _notes = controller_fleet(t1=target).configuration("t1", DEVICE_CLASSES["hawkbit"])
     assert error == "cycle: one of the following is required: hawkbit_target_target_token, hawkbit_target_gateway_token"
 
 
@@ -113,8 +107,8 @@ def test_the_plan_names_the_hawkbit_token_variables():
 def test_the_plan_notes_an_empty_target_and_refuses_when_all_are_empty(empty_value):
     fleet_ = controller_fleet(hem1=dict(ENCEDO, encedo_ui_uis=empty_value),
                               hem2=dict(ENCEDO, encedo_firmware_version=empty_value), other={"fleetops_device_class": "x"})
-    assert fleet_.configuration("hem1", "encedo") == (None, ["ui: no target set (encedo_ui_uis is empty)"])
-    error, _notes = fleet_.configuration("hem2", "encedo")
+    assert fleet_.configuration("hem1", DEVICE_CLASSES["encedo"]) == (None, ["ui: no target set (encedo_ui_uis is empty)"])
+    error, _notes = fleet_.configuration("hem2", DEVICE_CLASSES["encedo"])
     assert error.startswith("no target set: encedo_firmware_version and encedo_ui_uis are empty")
     refused, notes = fleet_.check(["hem1", "hem2", "other"], ["encedo"])
     assert set(refused) == {"hem2"} and set(notes) == {"hem1"}

@@ -5,6 +5,7 @@ import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import StepsError, needs_own_connection, run_device
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
 COMMON = {"url": "https://ddi.example", "controller_id": "t1", "target_token": "tok"}
 CHUNKS = [{"part": "os", "name": "firmware", "version": "2.0", "artifacts": []}]
@@ -40,21 +41,21 @@ def cycle(args=None):
     ({"api_delegate": "jump1"}, "the API requests run on jump1"),
 ])
 def test_what_keeps_a_target_on_the_role_tasks(args, reason):
-    assert needs_own_connection("hawkbit", cycle(args)) == reason
+    assert needs_own_connection(DEVICE_CLASSES["hawkbit"], cycle(args)) == reason
 
 
 def test_cycle_arguments_that_cannot_work_are_refused_before_any_call():
     script = Script()
     with pytest.raises(StepsError, match="confirmation_policy"):
-        run_device("hawkbit", COMMON, cycle({"confirmation_policy": "sometimes"}), script)
+        run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"confirmation_policy": "sometimes"}), script)
     with pytest.raises(StepsError, match="download_dir"):
-        run_device("hawkbit", COMMON, {"cycle": {}}, script)
+        run_device(DEVICE_CLASSES["hawkbit"], COMMON, {"cycle": {}}, script)
     assert script.calls == []
 
 
 def test_both_tokens_fail_before_any_call():
     script = Script()
-    ran = run_device("hawkbit", dict(COMMON, gateway_token="gw"), cycle(), script)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], dict(COMMON, gateway_token="gw"), cycle(), script)
     outcome = device_outcome("hawkbit", ran, False)
     assert script.calls == [] and outcome["failed"]
     assert outcome["record"]["msg"].startswith("Check the credentials: set exactly one of")
@@ -64,7 +65,7 @@ def test_both_tokens_fail_before_any_call():
 def test_check_mode_polls_once_as_the_role_preflight_does():
     script = Script(hawkbit_poll=dict(DEPLOYMENT, changed=True, component="distribution set", previous_version="1.0",
                                       version="2.0"))
-    ran = run_device("hawkbit", COMMON, cycle(), script, check_mode=True)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script, check_mode=True)
     assert script.modules() == ["hawkbit_install", "hawkbit_poll"]  # the commands are checked first (no request)
     record = device_outcome("hawkbit", ran, True)["record"]
     assert record["status"] == "would_upgrade" and record["components"][0]["to"] == "2.0"
@@ -74,7 +75,7 @@ def test_a_failed_install_is_reported_to_the_server_with_the_output_tail():
     failed = {"failed": True, "msg": "install command of part os 2.0 exited with 3",
               "stderr_lines": ["line %d" % i for i in range(15)]}
     script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, {"changed": False}, failed])
-    ran = run_device("hawkbit", COMMON, cycle(), script)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script)
     assert script.modules() == ["hawkbit_install", "hawkbit_poll", "hawkbit_artifact", "hawkbit_install", "hawkbit_artifact",
                                 "hawkbit_feedback", "hawkbit_install", "hawkbit_feedback"]
     assert script.calls[3][2] is True  # the commands are checked in check mode, before the download
@@ -90,7 +91,7 @@ def test_a_failed_install_is_reported_to_the_server_with_the_output_tail():
 def test_a_reboot_request_fails_the_target_on_the_controller():
     script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_install=[{"changed": False}, {"changed": False},
                                                               {"changed": True, "reboot_required": True}])
-    ran = run_device("hawkbit", COMMON, cycle(), script)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script)
     record = device_outcome("hawkbit", ran, False)["record"]
     assert record["msg"].startswith("Reboot the device: Running ansible.builtin.reboot with local connection")
     assert script.calls[-1][1]["finished"] == "failure"
@@ -98,7 +99,7 @@ def test_a_reboot_request_fails_the_target_on_the_controller():
 
 def test_a_failure_before_the_installation_leaves_the_action_open():
     script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_artifact={"failed": True, "msg": "no room for 2 MB"})
-    ran = run_device("hawkbit", COMMON, cycle(), script)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script)
     assert "hawkbit_feedback" not in script.modules()
     record = device_outcome("hawkbit", ran, False)["record"]
     assert record["device_state"] == "action 7 left open" and record["msg"].startswith("Pre-flight on the device")
@@ -110,7 +111,7 @@ def test_commands_with_shell_syntax_fail_before_any_request():
     for check_mode in (False, True):
         refused = {"failed": True, "msg": "the verify command (a | b) uses shell syntax '|', but commands run without a shell"}
         script = Script(hawkbit_install=refused)
-        ran = run_device("hawkbit", COMMON, cycle({"verify_command": "a | b", "install_tasks": "install.yml"}), script,
+        ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"verify_command": "a | b", "install_tasks": "install.yml"}), script,
                          check_mode=check_mode)
         assert script.modules() == ["hawkbit_install"]
         assert script.calls[0][1] == {"stage": "check", "commands": {}, "verify_command": "a | b"}  # install tasks: no commands
@@ -122,23 +123,23 @@ def test_config_data_asked_for_after_the_install_is_sent_in_the_same_run():
     """Issue 20: the server asks for config data again after a finished action; the cycle answers it right away."""
     for asked in (True, False):
         script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": asked})
-        run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+        run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
         sent = [args for module, args, _check in script.calls if module == "hawkbit_config_data"]
         assert sent == ([{**COMMON, "data": {"hwRevision": "2"}}] if asked else [])
         if asked:
             assert script.modules()[-3:] == ["hawkbit_feedback", "hawkbit_install", "hawkbit_config_data"]
     only = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip"))
     script = Script(hawkbit_poll=only, hawkbit_feedback={"changed": True, "action_closed": True, "config_data_requested": True})
-    run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+    run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
     assert script.modules()[-2:] == ["hawkbit_feedback", "hawkbit_config_data"]  # after a download-only "downloaded"
     script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": True})
-    run_device("hawkbit", COMMON, cycle(), script)
+    run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script)
     assert "hawkbit_config_data" not in script.modules()  # no config data to send
 
 
 def test_an_upgrade_records_each_chunk_from_the_installed_action():
     script = Script(hawkbit_poll=DEPLOYMENT)
-    outcome = device_outcome("hawkbit", run_device("hawkbit", COMMON, cycle(), script), False)
+    outcome = device_outcome("hawkbit", run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle(), script), False)
     assert script.modules()[-3:] == ["hawkbit_install", "hawkbit_feedback", "hawkbit_install"]  # verify skipped
     assert outcome["changed"] and outcome["record"]["status"] == "upgraded"
     assert outcome["record"]["components"] == [{"component": "os firmware", "from": "action 3", "to": "2.0", "changed": True}]
@@ -176,7 +177,7 @@ def test_check_mode_without_reading_the_action_reports_what_it_knows():
     assert report["items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
                                 "changed": True}]
     script = Script(hawkbit_poll=unread)
-    run_device("hawkbit", COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
+    run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
     assert script.calls[-1][1]["read_action"] is False
 
 
@@ -184,7 +185,7 @@ def test_a_failure_after_the_success_feedback_reports_nothing_more_and_says_the_
     """The config data sent after the close fails: the action is installed and closed, no closed/failure is sent."""
     script = Script(hawkbit_poll=DEPLOYMENT, hawkbit_feedback={"changed": True, "config_data_requested": True},
                     hawkbit_config_data={"failed": True, "msg": "HTTP 500"})
-    ran = run_device("hawkbit", COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
+    ran = run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"config_data": {"hwRevision": "2"}}), script)
     assert [args["execution"] for module, args, _check in script.calls if module == "hawkbit_feedback"] == [
         "proceeding", "closed"]
     record = device_outcome("hawkbit", ran, False)["record"]
