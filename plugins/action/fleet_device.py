@@ -54,7 +54,7 @@ class ActionModule(ControllerAction):
                     return result
             started = time.monotonic()
             ran = name_step_variables(run_device(device_class, args["common"], args["steps"],
-                                                 self.step_runner(task_vars), check_mode),
+                                                 self.step_runner(task_vars, device_class), check_mode),
                                       device_class.option_variables)
         except StepsError as exc:
             result.update(failed=True, msg=str(exc))
@@ -67,10 +67,10 @@ class ActionModule(ControllerAction):
         result.update(outcome)
         return result
 
-    def step_runner(self, task_vars):
+    def step_runner(self, task_vars, device_class):
         if self.runs_on_controller():
             return in_process_runner(bool(self._play_context.check_mode), bool(self._play_context.diff),
-                                     self.task_proxy_environment())
+                                     self.task_proxy_environment(), device_class.modules)
 
         def run_module(module, args):
             try:

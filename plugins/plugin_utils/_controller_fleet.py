@@ -266,7 +266,8 @@ class ControllerFleet:
         ``before_start()`` is asked right before a device starts; False leaves it out (no outcome).
         ``on_done(host, outcome)`` is called in the device's thread as soon as it has finished.
         """
-        run_step = in_process_runner(check_mode)
+        runners = {name: in_process_runner(check_mode, modules=device_class.modules)
+                   for name, device_class in DEVICE_CLASSES.items()}
 
         def run_one(job):
             if before_start is not None and not before_start():
@@ -277,7 +278,7 @@ class ControllerFleet:
             else:
                 try:
                     ran = name_step_variables(run_device(job.device_class, job.args.get("common"), job.args.get("steps"),
-                                                         run_step, check_mode), job.device_class.option_variables)
+                                                         runners[job.device_class.name], check_mode), job.device_class.option_variables)
                 except Exception as exc:  # pylint: disable=broad-except
                     ran = [("arguments", {"failed": True, "device_state": "unknown",
                                           "msg": "internal error in fleetops.upgrade's controller path: %s: %s"

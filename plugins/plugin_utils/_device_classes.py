@@ -21,7 +21,13 @@ from jinja2 import Environment, meta
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import Step
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC as ENCEDO_UPGRADE_SPEC
+from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import EncedoUpgrade
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as MWCLOUD_UPGRADE_SPEC
+from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade, device_result
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
+from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import CYCLE_MODULES, SharedRuns, Step
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import (
     AppResponseSurvey, EncedoSurvey, HawkbitSurvey, MagewellSurvey)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import hawkbit_cycle, needs_own_connection
@@ -74,6 +80,13 @@ class DeviceClass:
         unknown = set(self.arguments["steps"]) - set(self.step_names)
         if unknown:
             raise ValueError("%s: arguments for steps it does not have: %s" % (name, ", ".join(sorted(unknown))))
+
+    @property
+    def modules(self):
+        """``{module: (argument spec, task logic)}`` of the calls its devices make, to run them in-process."""
+        if self.cycle:
+            return CYCLE_MODULES
+        return {step.module: (step.spec, step.task) for step in self.steps}
 
     @property
     def option_variables(self):
@@ -133,8 +146,10 @@ ENCEDO = DeviceClass(
                   "ui": {"src": "encedo_ui_image", "uis": "encedo_ui_uis"}},
     },
     steps=(
-        Step("firmware", "encedo_upgrade", needs="version", fixed={"component": "firmware"}),
-        Step("ui", "encedo_upgrade", needs="uis", after=("firmware",), fixed={"component": "ui"}),
+        Step("firmware", "encedo_upgrade", ENCEDO_UPGRADE_SPEC, EncedoUpgrade, needs="version",
+             fixed={"component": "firmware"}),
+        Step("ui", "encedo_upgrade", ENCEDO_UPGRADE_SPEC, EncedoUpgrade, needs="uis", after=("firmware",),
+             fixed={"component": "ui"}),
     ),
     survey=EncedoSurvey(),
 )
@@ -156,9 +171,10 @@ APPRESPONSE = DeviceClass(
                   "delete": {"enabled": "appresponse_delete_image"}},
     },
     steps=(
-        Step("image", "npm_image", needs="version"),
-        Step("update", "npm_update", needs="version", after=("image",)),
-        Step("delete", "npm_image", needs="version", after=("image", "update"), fixed={"state": "absent"}),
+        Step("image", "npm_image", IMAGE_SPEC, NpmImage, needs="version"),
+        Step("update", "npm_update", UPDATE_SPEC, NpmUpdate, needs="version", after=("image",)),
+        Step("delete", "npm_image", IMAGE_SPEC, NpmImage, needs="version", after=("image", "update"),
+             fixed={"state": "absent"}),
     ),
     survey=AppResponseSurvey(),
 )
@@ -213,7 +229,9 @@ MAGEWELL = DeviceClass(
             "force": "magewell_force", "wait": "magewell_wait", "wait_timeout": "magewell_wait_timeout",
             "poll_interval": "magewell_poll_interval"}},
     },
-    steps=(Step("upgrade", "mwcloud_upgrade", needs="version"),),
+    # the cloud takes many devices per session and per upgrade/start: the devices of one fleet task share its runs
+    steps=(Step("upgrade", "mwcloud_upgrade", MWCLOUD_UPGRADE_SPEC, MwCloudUpgrade, needs="version",
+                shared=SharedRuns("serial_numbers", device_result)),),
     survey=MagewellSurvey(),
     delegate_to="magewell_delegate_to",
 )

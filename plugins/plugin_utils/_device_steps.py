@@ -20,30 +20,21 @@ import time
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import SPEC as ENCEDO_UPGRADE_SPEC
-from ansible_collections.fleetops.upgrade.plugins.module_utils._encedo_upgrade import EncedoUpgrade
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_artifact import ARTIFACT_SPEC, HawkbitArtifact
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_config_data import CONFIG_DATA_SPEC, HawkbitConfigData
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_confirmation import CONFIRMATION_SPEC, HawkbitConfirmation
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_feedback import FEEDBACK_SPEC, HawkbitFeedback
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_install import INSTALL_SPEC, HawkbitInstall
 from ansible_collections.fleetops.upgrade.plugins.module_utils._hawkbit_poll import POLL_SPEC, HawkbitPoll
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import SPEC as MWCLOUD_UPGRADE_SPEC
-from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud_upgrade import MwCloudUpgrade, device_result
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_image import IMAGE_SPEC, NpmImage
-from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_update import UPDATE_SPEC, NpmUpdate
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import run_in_process
 
 COLLECTION = "fleetops.upgrade"
 # the last entry of a device's ``[(step, result)]``: what a cycle class makes its record of
 REPORT_STEP = "report"
 
-# module -> (argument spec, task logic), for running a step inside the controller's worker
-MODULES = {
-    "encedo_upgrade": (ENCEDO_UPGRADE_SPEC, EncedoUpgrade),
-    "npm_image": (IMAGE_SPEC, NpmImage),
-    "npm_update": (UPDATE_SPEC, NpmUpdate),
-    "mwcloud_upgrade": (MWCLOUD_UPGRADE_SPEC, MwCloudUpgrade),
+# module -> (argument spec, task logic) of the hawkBit DDI cycle's calls, for running them inside the controller's
+# worker (a step class's modules are its steps': ``DeviceClass.modules``)
+CYCLE_MODULES = {
     "hawkbit_poll": (POLL_SPEC, HawkbitPoll),
     "hawkbit_artifact": (ARTIFACT_SPEC, HawkbitArtifact),
     "hawkbit_config_data": (CONFIG_DATA_SPEC, HawkbitConfigData),
@@ -53,15 +44,16 @@ MODULES = {
 }
 
 
-def in_process_runner(check_mode, diff=False, environment=None):
-    """``run_step(module, args, check_mode=None)``: a module's task logic in this process, as its module would run.
+def in_process_runner(check_mode, diff=False, environment=None, modules=None):
+    """``run_step(module, args, check_mode=None)``: a module's task logic in this process, as its module would run
+    (``modules``: ``{module: (argument spec, task logic)}``, by default the hawkBit cycle's).
 
     ``check_mode`` of a call overrides the run's (a check on the way, like a task's ``check_mode: true``).
     """
     run_check_mode = check_mode
 
     def run_step(module, args, check_mode=None):
-        spec, task = MODULES[module]
+        spec, task = (modules or CYCLE_MODULES)[module]
         return run_in_process("%s.%s" % (COLLECTION, module), spec, task, args,
                               check_mode=run_check_mode if check_mode is None else check_mode,
                               diff=diff, environment=environment)
@@ -133,20 +125,21 @@ class SharedRuns:
             self.sleep(max(0.01, self.quiet - quiet_for))
 
 
-# module -> how devices of one fleet task share its run (in-process runners only: threads of one worker)
-SHARED = {"mwcloud_upgrade": SharedRuns("serial_numbers", device_result)}
-
-
 class Step:
-    """One module call: skipped when its arguments are absent, ``enabled`` is false, the option ``needs`` is
-    empty, or a step named in ``after`` did not succeed."""
+    """One module call: ``module``'s argument ``spec`` and ``task`` logic (``_task.py``'s shape), run as the module
+    on a remote host or in-process on the controller. Skipped when its arguments are absent, ``enabled`` is false,
+    the option ``needs`` is empty, or a step named in ``after`` did not succeed. ``fixed``: arguments it always gets;
+    ``shared``: how devices of one fleet task share one run of it (``SharedRuns``, in-process runners only)."""
 
-    def __init__(self, name, module, needs=None, after=(), fixed=None):
+    def __init__(self, name, module, spec, task, needs=None, after=(), fixed=None, shared=None):
         self.name = name
         self.module = module
+        self.spec = spec
+        self.task = task
         self.needs = needs
         self.after = after
         self.fixed = fixed or {}
+        self.shared = shared
 
     def skip_reason(self, args, outcomes):
         if args is None:
@@ -209,8 +202,8 @@ def run_device(device_class, common, steps, run_step, check_mode=False):
             result = {"skipped": True, "changed": False, "skip_reason": reason}
         else:
             args = {key: value for key, value in args.items() if key != "enabled"}
-            if step.module in SHARED and getattr(run_step, "in_process", False):
-                result = SHARED[step.module].run(run_step, step.module, args)
+            if step.shared is not None and getattr(run_step, "in_process", False):
+                result = step.shared.run(run_step, step.module, args)
             else:
                 result = run_step(step.module, args)
         outcomes[step.name] = ("failed" if result.get("failed") or result.get("unreachable")
@@ -233,10 +226,10 @@ def argument_errors(device_class, common, steps):
     module's argument spec before any request (the steps with a target; for a cycle class, its poll's options)."""
     check_steps(device_class, steps)
     if device_class.cycle:
-        poll = _validator("hawkbit_poll")
+        poll = _validator("hawkbit_poll", CYCLE_MODULES["hawkbit_poll"][0])
         calls = [("cycle", {k: v for k, v in (common or {}).items() if k in poll.argument_spec}, poll)]
     else:
-        calls = [(step.name, {k: v for k, v in args.items() if k != "enabled"}, _validator(step.module))
+        calls = [(step.name, {k: v for k, v in args.items() if k != "enabled"}, _validator(step.module, step.spec))
                  for step, args in step_calls(device_class, common, steps) if step.skip_reason(args, {}) is None]
     errors = []
     for name, args, validator in calls:
@@ -249,9 +242,9 @@ def argument_errors(device_class, common, steps):
 _VALIDATORS = {}
 
 
-def _validator(module):
+def _validator(module, spec):
     """The module's ArgumentSpecValidator, made once per process (making one copies the spec)."""
     if module not in _VALIDATORS:
-        spec = dict(MODULES[module][0])
+        spec = dict(spec)
         _VALIDATORS[module] = ArgumentSpecValidator(spec.pop("argument_spec"), **spec)
     return _VALIDATORS[module]

@@ -129,7 +129,7 @@ def test_a_listed_variable_becomes_a_list_of_its_value():
 def test_a_class_refuses_arguments_for_a_step_it_does_not_have():
     with pytest.raises(ValueError, match="arguments for steps it does not have: reboot"):
         DeviceClass("x", "x", {}, {"steps": {"reboot": {"command": "x_reboot"}}}, EncedoSurvey(),
-                    steps=(Step("upgrade", "encedo_upgrade"),))
+                    steps=(Step("upgrade", "encedo_upgrade", {}, None),))
 
 
 def test_the_class_names_its_variables_and_what_resolving_them_reads():
