@@ -30,5 +30,9 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
-        record = check(DEVICE_CLASSES[params["device_class"]], params["survey"], params["wanted"], params["device"])
+        device_class = DEVICE_CLASSES[params["device_class"]]
+        if device_class.survey is None:
+            return dict(result, failed=True, msg="the %s device class has no survey reader: status.yml cannot compare "
+                                                 "its devices" % device_class.name)
+        record = check(device_class, params["survey"], params["wanted"], params["device"])
         return dict(result, changed=False, **record)
