@@ -86,8 +86,8 @@ def fleet(gizmo_process, encedo_process, images):
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
-def test_upgrade_yml_runs_the_fifth_class_next_to_the_others(collection_with_a_fifth_class, gizmo_process,
-                                                              encedo_process, images, tmp_path, path):
+def test_upgrade_yml_runs_the_fifth_class_next_to_the_others(
+        collection_with_a_fifth_class, gizmo_process, encedo_process, images, tmp_path, path):
     collections, _added = collection_with_a_fifth_class
     env = dict(PATHS[path], ANSIBLE_COLLECTIONS_PATH=collections)
     playbook = os.path.join(collections, "ansible_collections", "fleetops", "upgrade", "playbooks", "upgrade.yml")
@@ -97,8 +97,8 @@ def test_upgrade_yml_runs_the_fifth_class_next_to_the_others(collection_with_a_f
     (tmp_path / "check").mkdir()
     preview, report = run_fleet(inventory, tmp_path / "check", check=True, env=env, playbook=playbook)
     assert preview.rc == 0, preview.stdout[-3000:]
-    assert {h: e["status"] for h, e in by_host(report).items()} == {"g1": "would_upgrade", "g2": "unchanged",
-                                                                     "hem1": "would_upgrade"}
+    statuses = {h: e["status"] for h, e in by_host(report).items()}
+    assert statuses == {"g1": "would_upgrade", "g2": "unchanged", "hem1": "would_upgrade"}
     assert gizmo_process.log(methods=("PUT",)) == []
 
     (tmp_path / "run").mkdir()
@@ -111,8 +111,8 @@ def test_upgrade_yml_runs_the_fifth_class_next_to_the_others(collection_with_a_f
     assert "t0ken" not in run.stdout
 
 
-def test_a_refused_value_names_the_fifth_class_variable(collection_with_a_fifth_class, gizmo_process, encedo_process,
-                                                         images, tmp_path):
+def test_a_refused_value_names_the_fifth_class_variable(
+        collection_with_a_fifth_class, gizmo_process, encedo_process, images, tmp_path):
     collections, _added = collection_with_a_fifth_class
     playbook = os.path.join(collections, "ansible_collections", "fleetops", "upgrade", "playbooks", "upgrade.yml")
     _gizmos, inventory = fleet(gizmo_process, encedo_process, images)

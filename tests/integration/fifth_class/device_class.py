@@ -1,6 +1,9 @@
 
 
-# The fifth device class of the tests (tests/integration/test_fifth_device_class.py appends this to its copy).
+# The fifth device class of the tests (tests/integration/test_fifth_device_class.py appends this to its copy of
+# _device_classes.py; the imports name what it uses from there).
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES, DeviceClass  # noqa: E402
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import Step  # noqa: E402
 from ansible_collections.fleetops.upgrade.plugins.module_utils._gizmo_upgrade import SPEC as GIZMO_UPGRADE_SPEC  # noqa: E402
 from ansible_collections.fleetops.upgrade.plugins.module_utils._gizmo_upgrade import GizmoUpgrade  # noqa: E402
 

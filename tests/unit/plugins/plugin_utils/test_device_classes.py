@@ -47,8 +47,8 @@ def test_a_wrong_choices_list_would_be_seen(tmp_path):
 @pytest.mark.parametrize("name", CLASS_NAMES)
 def test_the_role_defaults_are_the_class_defaults(name):
     device_class = DEVICE_CLASSES[name]
-    assert role_file(device_class.role, "defaults", "main.yml") == {k: str(v) if isinstance(v, str) else v
-                                                                     for k, v in device_class.defaults.items()}
+    defaults = {name: str(value) if isinstance(value, str) else value for name, value in device_class.defaults.items()}
+    assert role_file(device_class.role, "defaults", "main.yml") == defaults
 
 
 @pytest.mark.parametrize("name", CLASS_NAMES)

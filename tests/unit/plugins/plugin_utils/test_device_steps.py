@@ -24,8 +24,8 @@ class Recorder:
 
 def test_encedo_runs_firmware_then_ui_with_the_common_arguments():
     runner = Recorder(firmware={"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0"})
-    ran = run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
-                                               "ui": {"src": "ui.tar", "uis": "abc"}}, runner)
+    ran = run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON,
+                     {"firmware": {"src": "fw.bin", "version": "1.3.0"}, "ui": {"src": "ui.tar", "uis": "abc"}}, runner)
     assert [name for name, _result in ran] == ["firmware", "ui"]
     assert runner.calls == [
         ("encedo_upgrade", dict(ENCEDO_COMMON, src="fw.bin", version="1.3.0", component="firmware")),
@@ -43,8 +43,8 @@ def test_a_step_without_its_target_is_skipped_and_makes_no_call():
 
 def test_a_failed_step_skips_the_steps_after_it():
     runner = Recorder(firmware={"failed": True, "msg": "image check failed", "device_state": "running 1.2.2"})
-    ran = dict(run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON, {"firmware": {"src": "fw.bin", "version": "1.3.0"},
-                                                    "ui": {"src": "ui.tar", "uis": "abc"}}, runner))
+    ran = dict(run_device(DEVICE_CLASSES["encedo"], ENCEDO_COMMON,
+                          {"firmware": {"src": "fw.bin", "version": "1.3.0"}, "ui": {"src": "ui.tar", "uis": "abc"}}, runner))
     assert ran["ui"]["skip_reason"] == "firmware failed"
     assert len(runner.calls) == 1
 
