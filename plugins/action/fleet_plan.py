@@ -12,15 +12,16 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    SettingsError, append_record, check_report_dir, configuration_stop, now, read_records, refusal_record,
-    rollout_settings, start_spool, survey_leaders, write_controller_hosts, write_notes)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import configuration_stop, now, refusal_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import check_report_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import SettingsError, rollout_settings, survey_leaders
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import append_record, read_records, start_spool, write_controller_hosts, write_notes
 
 
 class ActionModule(ActionBase):
     """Validate the rollout settings and the report directory once per run, check every device's configuration (its
     variables, targets and module arguments: a misconfigured device is refused before any request), open the run's
-    spool (see _fleet_report.py) and choose which devices the controller path takes."""
+    spool (see _fleet_spool.py) and choose which devices the controller path takes."""
 
     _supports_check_mode = True
     _VALID_ARGS = frozenset(("canary", "batch", "max_failures", "min_sample", "report_dir", "skip_misconfigured"))

@@ -10,7 +10,8 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import make_record, now
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 

@@ -43,7 +43,8 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps imp
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import (
     PREFIX_OF_ROLE, is_argument_error, name_variables, no_target_error, option_variables, role_file_names,
     target_notes, unknown_variable_errors, variables_of_step)
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, run_started, spool_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import device_task_result as device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import run_started, spool_dir
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 DEVICE_TASK = "%s.fleet_device" % COLLECTION

@@ -21,7 +21,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import REPORT_STEP
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import REPORT_STEP
 FAILURE_LINES = 10
 CHECK_COMMANDS = "Check the install and verify commands (no shell syntax) before the server is contacted"
 
