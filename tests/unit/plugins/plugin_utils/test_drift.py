@@ -80,12 +80,17 @@ def test_hosts_without_a_class_or_a_record_are_still_reported():
     assert host_record("z", "encedo", {"skipped": True})["status"] == "unreachable"
 
 
-def test_the_document_lists_every_host_and_counts_them():
+def drift_document():
+    """In sync, drifted, unreadable and of an unknown class: one host each."""
     records = {"a": ("encedo", check("encedo", ENCEDO, {"firmware": "1.3.0"})),
                "b": ("encedo", check("encedo", ENCEDO, {"firmware": "2.0"})),
                "c": ("encedo", check("encedo", {"failed": True, "msg": "refused"}, {})),
                "d": ("fridge", None)}
-    document = report(["a", "b", "c", "d"], records, limit="site_a")
+    return report(["a", "b", "c", "d"], records, limit="site_a")
+
+
+def test_the_document_lists_every_host_and_counts_them():
+    document = drift_document()
     assert document["summary"] == {"devices": 4, "in_sync": 1, "drifted": 1, "unreachable": 1, "unknown_class": 1}
     assert document["generated"].endswith("Z") and document["limit"] == "site_a"
     assert [entry["host"] for entry in document["hosts"]] == ["a", "b", "c", "d"] and document["in_sync"] is False

@@ -6,11 +6,11 @@ import json
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _report_render as render
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import check, report as drift_report
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import make_record, now, refusal_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import build_report
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import rollout_settings
 
+from tests.unit.plugins.plugin_utils.test_drift import drift_document
 from tests.unit.plugins.plugin_utils.test_fleet_report import CYCLE, ENDED, STARTED, big_report
 
 FIRMWARE = {"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0",
@@ -109,15 +109,8 @@ def test_the_html_of_a_big_fleet_is_one_self_contained_page():
     assert page.count("<tr>") == 1001 and "http" not in page
 
 
-ENCEDO = {"model": "PPA", "firmware_version": "1.3.0", "uis": "abc", "fault": False, "fls_state": 0}
-
-
 def test_drift_lines_and_junit():
-    records = {"a": ("encedo", check("encedo", ENCEDO, {"firmware": "1.3.0"})),
-               "b": ("encedo", check("encedo", ENCEDO, {"firmware": "2.0"})),
-               "c": ("encedo", check("encedo", {"failed": True, "msg": "refused"}, {})),
-               "d": ("fridge", None)}
-    document = drift_report(["a", "b", "c", "d"], records, limit="site_a")
+    document = drift_document()
     assert render.drift_status_lines(document)[0] == "a [encedo] PPA firmware 1.3.0, management app abc; ok"
     assert render.drift_status_lines(document)[3].startswith("d [unknown class] unknown fleetops_device_class 'fridge'")
     assert render.drift_lines(document)[1] == "b: drifted: firmware: wanted 2.0, runs 1.3.0"
