@@ -7,16 +7,16 @@ from __future__ import annotations
 __metaclass__ = type
 
 import json
-import os
 
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._awx import awx_job
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES, DEVICE_CLASSES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import (
-    drift_lines, junit_cases, report, status_lines, summary_line)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._drift import report
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._files import write_atomic
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import write_junit
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._report_render import (
+    ReportWriteError, drift_junit_cases, drift_lines, drift_status_lines, drift_summary_line, write_report_files)
 
 ARGUMENT_SPEC = dict(
     hosts=dict(type="list", elements="str", required=True),
@@ -39,13 +39,13 @@ class ActionModule(ActionBase):
         params = self.validate_argument_spec(ARGUMENT_SPEC)[0].validated_parameters
         document = report(params["hosts"], self.records(params["hosts"], task_vars), CLASS_NAMES, limit=task_vars.get("ansible_limit"),
                           awx=awx_job(task_vars))
-        result.update(changed=False, in_sync=document["in_sync"], summary=document["summary"], msg=summary_line(document),
-                      status_lines=status_lines(document), drift_lines=drift_lines(document), hosts=document["hosts"])
+        result.update(changed=False, in_sync=document["in_sync"], summary=document["summary"], msg=drift_summary_line(document),
+                      status_lines=drift_status_lines(document), drift_lines=drift_lines(document), hosts=document["hosts"])
         if params["report_dir"]:
             try:
                 result["files"] = write_report(params["report_dir"], document)
-            except OSError as exc:
-                return dict(result, failed=True, msg="cannot write the drift report to %s: %s" % (params["report_dir"], exc))
+            except ReportWriteError as exc:
+                return dict(result, failed=True, msg=str(exc))
         return result
 
     @staticmethod
@@ -61,9 +61,10 @@ class ActionModule(ActionBase):
 
 
 def write_report(directory, document):
-    os.makedirs(directory, exist_ok=True)
-    json_path = os.path.join(directory, JSON_NAME)
-    write_atomic(json_path, json.dumps(document, indent=2) + "\n")
-    junit_path = os.path.join(directory, JUNIT_NAME)
-    write_junit(junit_path, "fleetops drift", junit_cases(document), properties={"limit": document["limit"] or "all"})
-    return [json_path, junit_path]
+    """Write drift-report.json and drift-report.xml (JUnit) to ``directory``; returns their paths."""
+    paths = write_report_files("drift report", directory, {
+        "json": (JSON_NAME, lambda path: write_atomic(path, json.dumps(document, indent=2) + "\n")),
+        "junit": (JUNIT_NAME, lambda path: write_junit(path, "fleetops drift", drift_junit_cases(document),
+                                                       properties={"limit": document["limit"] or "all"})),
+    })
+    return [paths["json"], paths["junit"]]

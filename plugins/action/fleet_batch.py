@@ -9,8 +9,8 @@ __metaclass__ = type
 from ansible import constants as C
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleetAction, count_statuses
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    budget_open, controller_share, store_record)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import budget_open, controller_share
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import (
     show_batch_if_finished, show_device, show_not_started)
 

@@ -17,7 +17,8 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES, DEVICE_CLASSES, resolve_arguments
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     COLLECTION, StepsError, in_process_runner, needs_own_connection, run_device)
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import device_task_result
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 
 ARGUMENT_SPEC = dict(
@@ -60,11 +61,11 @@ class ActionModule(ControllerAction):
             result.update(failed=True, msg=str(exc))
             return result
         phase = task_vars.get("fleetops_phase") or "rollout"
-        outcome = device_outcome(device_class.name, ran, check_mode)
-        if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, outcome["record"]) \
+        device_result = device_task_result(device_class.name, ran, check_mode)
+        if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, device_result["record"]) \
                 and phase == "rollout":
-            show_progress(task_vars.get("inventory_hostname"), outcome["record"], time.monotonic() - started)
-        result.update(outcome)
+            show_progress(task_vars.get("inventory_hostname"), device_result["record"], time.monotonic() - started)
+        result.update(device_result)
         return result
 
     def step_runner(self, task_vars, device_class):

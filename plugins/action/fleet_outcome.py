@@ -9,7 +9,8 @@ __metaclass__ = type
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import host_outcome_result, spool_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import host_outcome_result
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import spool_dir
 
 
 class ActionModule(ActionBase):

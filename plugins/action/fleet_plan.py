@@ -7,45 +7,55 @@ from __future__ import annotations
 __metaclass__ = type
 
 from ansible import constants as C
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible.module_utils.parsing.convert_bool import boolean
-
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import controller_fleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import name_variables
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import configuration_stop, now, refusal_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import check_report_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import SettingsError, rollout_settings, survey_leaders
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import (
+    append_record, read_records, start_spool, write_controller_hosts, write_notes)
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    SettingsError, append_record, check_report_dir, configuration_stop, now, read_records, refusal_record,
-    rollout_settings, start_spool, survey_leaders, write_controller_hosts, write_notes)
+# the options of plugins/modules/fleet_plan.py; each is the rollout variable fleetops_<option> of upgrade.yml
+ARGUMENT_SPEC = dict(
+    canary=dict(type="raw", default=1),
+    batch=dict(type="raw", default="100%"),
+    max_failures=dict(type="raw", default=0),
+    min_sample=dict(type="int", default=10),
+    report_dir=dict(type="path"),
+    skip_misconfigured=dict(type="bool", default=False),
+)
 
 
 class ActionModule(ActionBase):
     """Validate the rollout settings and the report directory once per run, check every device's configuration (its
     variables, targets and module arguments: a misconfigured device is refused before any request), open the run's
-    spool (see _fleet_report.py) and choose which devices the controller path takes."""
+    spool (see _fleet_spool.py) and choose which devices the controller path takes."""
 
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("canary", "batch", "max_failures", "min_sample", "report_dir", "skip_misconfigured"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = self._task.args
         try:
-            settings = rollout_settings(canary=args.get("canary", 1), batch=args.get("batch", "100%"),
-                                        max_failures=args.get("max_failures", 0), min_sample=args.get("min_sample", 10))
-            skip_misconfigured = boolean(args.get("skip_misconfigured") or False, strict=True)
+            args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+            settings = rollout_settings(canary=args["canary"], batch=args["batch"], max_failures=args["max_failures"],
+                                        min_sample=args["min_sample"])
+        except AnsibleActionFail as exc:
+            result.update(failed=True, msg="invalid rollout setting: %s" % name_variables(
+                exc.message, {option: "fleetops_%s" % option for option in ARGUMENT_SPEC}))
+            return result
         except SettingsError as exc:
             result.update(failed=True, msg="invalid rollout setting %s" % exc)
             return result
-        except TypeError as exc:
-            result.update(failed=True, msg="invalid rollout setting fleetops_skip_misconfigured: %s" % exc)
-            return result
-        if args.get("report_dir"):
-            problem = check_report_dir(str(args["report_dir"]))
+        if args["report_dir"]:
+            problem = check_report_dir(args["report_dir"])
             if problem:
                 result.update(failed=True, msg="%s; no device was contacted" % problem)
                 return result
-        settings.update(started=now(), check_mode=bool(self._play_context.check_mode), skip_misconfigured=skip_misconfigured)
+        settings.update(started=now(), check_mode=bool(self._play_context.check_mode), skip_misconfigured=args["skip_misconfigured"])
         hosts = list(task_vars.get("ansible_play_hosts_all") or [])
         fleet = controller_fleet(self._templar, task_vars)
         refused, notes = fleet.check(hosts, settings["classes"])

@@ -9,7 +9,9 @@ __metaclass__ = type
 from ansible import constants as C
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleetAction, count_statuses
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import needs_work, store_record, survey_share
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import needs_work
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import survey_share
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 
 
 class ActionModule(ControllerFleetAction):

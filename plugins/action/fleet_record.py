@@ -10,41 +10,37 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import CLASS_NAMES
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import make_record, now
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
 
-def _kind(value):
-    """``dict``, ``list``, ``str``... for a value whatever ansible-core wrapped it in."""
-    return next((kind.__name__ for kind in (bool, dict, list, str, int, float) if isinstance(value, kind)), type(value).__name__)
+# the options of plugins/modules/fleet_record.py
+ARGUMENT_SPEC = dict(
+    device_class=dict(type="str", required=True, choices=list(CLASS_NAMES)),
+    results=dict(type="list", elements="raw", default=[]),
+    hawkbit_cycle=dict(type="dict"),
+)
 
 
 class ActionModule(ActionBase):
     """The role→report contract: turn a role's module results into this device's report record."""
 
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("device_class", "results", "hawkbit_cycle"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        device_class = self._task.args.get("device_class")
-        results = self._task.args.get("results") or []
-        cycle = self._task.args.get("hawkbit_cycle")
-        if cycle is not None:
-            if device_class != "hawkbit" or not isinstance(cycle, dict):
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        results = args["results"] or []
+        if args["hawkbit_cycle"] is not None:
+            if args["device_class"] != "hawkbit":
                 result.update(failed=True, msg="fleet_record's hawkbit_cycle takes the registered results of a hawkBit "
-                                               "cycle (a dict) with device_class hawkbit, got %s with device_class %r"
-                                               % (_kind(cycle), device_class))
+                                               "cycle with device_class hawkbit, not with device_class %r" % args["device_class"])
                 return result
-            results = [cycle_report(cycle)]
-        if device_class not in CLASS_NAMES or not isinstance(results, list):
-            result.update(failed=True, msg="fleet_record needs device_class (one of %s) and results (a list of "
-                                           "registered results), got %r and %s"
-                                           % (", ".join(CLASS_NAMES), device_class, type(results).__name__))
-            return result
-        record = make_record(device_class, results, self._play_context.check_mode)
+            results = [cycle_report(args["hawkbit_cycle"])]
+        record = make_record(args["device_class"], results, self._play_context.check_mode)
         record["finished"] = now(timespec="milliseconds")
         phase = task_vars.get("fleetops_phase") or "rollout"
         if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record) and phase == "rollout":

@@ -9,9 +9,10 @@ __metaclass__ = type
 from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    build_report, exit_reasons, host_outcomes, now, read_notes, read_previous, read_records, read_settings,
-    ReportWriteError, spool_dir, stats_payload, summary_lines, write_host_outcomes, write_report)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import now
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import build_report, exit_reasons, host_outcomes, read_previous, write_report
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import read_notes, read_records, read_settings, spool_dir, write_host_outcomes
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._report_render import ReportWriteError, fleet_stats_payload, fleet_summary_lines
 
 
 class ActionModule(ActionBase):
@@ -46,9 +47,9 @@ class ActionModule(ActionBase):
         report = build_report(hosts, classes_of, groups_of, records, settings, settings["started"], now(),
                               check_mode=settings.get("check_mode"), previous=previous, notes=read_notes(spool))
         write_host_outcomes(spool, host_outcomes(report))
-        lines = summary_lines(report)
+        lines = fleet_summary_lines(report)
         result.update(changed=False, msg=lines, summary=report["summary"], budget=report["budget"],
-                      exit_reasons=exit_reasons(report), files={}, stats=stats_payload(report, task_vars))
+                      exit_reasons=exit_reasons(report), files={}, stats=fleet_stats_payload(report, task_vars))
         if report_dir:
             try:
                 result["files"] = write_report(report, report_dir)

@@ -9,7 +9,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import UnknownClassError, device_class as class_named
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import budget_open, rollout_play
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import budget_open, rollout_play
 
 
 def fleet_budget_open(spool):

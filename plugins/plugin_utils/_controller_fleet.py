@@ -35,9 +35,10 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes i
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import (
     StepsError, argument_errors, in_process_runner, needs_own_connection, run_device, untargeted_steps)
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_config import (
-    PREFIX_OF_ROLE, is_argument_error, name_variables, no_target_error, role_file_names, target_notes,
-    unknown_variable_errors, variables_of_step)
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome, run_started, spool_dir
+    PREFIX_OF_ROLE, is_argument_error, name_variables, no_target_error, role_file_names,
+    target_notes, unknown_variable_errors, variables_of_step)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import device_task_result as device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import run_started, spool_dir
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 # what decides where a host's tasks run, besides its class's variables

@@ -6,8 +6,8 @@
 Each role's ``tasks/survey.yml`` reads the device with its info module and hands the raw result,
 the versions the inventory wants (the same variables the role's upgrade reads) and, where one read
 covers many devices, what identifies this one, to ``check()``. ``report()`` turns every host's
-record into the drift report (JSON document, status lines, JUnit cases). No version comparison or
-status string is derived in Jinja.
+record into the drift report's document (``_report_render`` makes its status lines and JUnit cases).
+No version comparison or status string is derived in Jinja.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ import datetime
 
 from ansible_collections.fleetops.upgrade.plugins.module_utils._mwcloud import normalize_version
 from ansible_collections.fleetops.upgrade.plugins.module_utils._npm_common import version_matches
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._junit import JUnitCase
 
 SCHEMA = "fleetops.upgrade/drift-report/v1"
 STATUSES = ("in_sync", "drifted", "unreachable", "unknown_class")
-STATUS_WORDS = {"in_sync": "in sync", "drifted": "drifted", "unreachable": "unreachable", "unknown_class": "unknown class"}
 APPRESPONSE_HEALTHY = ("IDLE", "INITIALIZING", "INITIALIZED", "RUNNING")
 
 
@@ -168,44 +166,6 @@ def report(hosts, records, known, started=None, limit=None, awx=None):
     summary["devices"] = len(entries)
     return {"schema": SCHEMA, "generated": _utc(started), "limit": limit, "awx": awx, "in_sync": summary["in_sync"] == len(entries),
             "summary": summary, "hosts": entries}
-
-
-def status_lines(document):
-    """One line per host: what it runs (model, versions, health), like the survey always printed."""
-    lines = []
-    for entry in document["hosts"]:
-        label = entry["device_class"] if entry["status"] != "unknown_class" else "unknown class"
-        if entry["model"] is None:
-            lines.append("%s [%s] %s" % (entry["host"], label, entry["msg"]))
-        else:
-            versions = ", ".join("%s %s" % (name, version) for name, version in entry["versions"].items())
-            lines.append("%s [%s] %s %s; %s" % (entry["host"], label, entry["model"], versions, entry["health"]))
-    return lines
-
-
-def drift_lines(document):
-    """One line per host (status and reason), then the summary line."""
-    lines = ["%s: %s%s" % (e["host"], STATUS_WORDS[e["status"]], "" if e["status"] == "in_sync" else ": " + e["msg"])
-             for e in document["hosts"]]
-    return lines + [summary_line(document)]
-
-
-def summary_line(document):
-    summary = document["summary"]
-    return ", ".join("%d %s" % (summary[status], STATUS_WORDS[status]) for status in STATUSES)
-
-
-def junit_cases(document):
-    """One JUnit case per device: drifted is a failure, unreadable and classless devices are errors."""
-    cases = []
-    for entry, line in zip(document["hosts"], status_lines(document)):
-        outcome = {"in_sync": "passed", "drifted": "failure"}.get(entry["status"], "error")
-        details = "\n".join("%s: wanted %s, runs %s" % (c["component"], c["wanted"] or "(not managed)", c["actual"])
-                            for c in entry["components"])
-        cases.append(JUnitCase(name=entry["host"], classname=entry["device_class"] or "unknown", outcome=outcome,
-                               message="" if outcome == "passed" else "%s: %s" % (STATUS_WORDS[entry["status"]], entry["msg"]),
-                               text=details if outcome == "failure" else "", system_out=line))
-    return cases
 
 
 def _utc(moment):

@@ -17,15 +17,12 @@ import os
 from ansible import constants as C
 from ansible.utils.display import Display
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import (
-    SUCCESS_STATUSES, budget_state, read_outcomes, read_records, read_settings, rollout_batches, spool_dir)
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import SUCCESS_STATUSES
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import budget_state, rollout_batches
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import read_records, read_rollout_statuses, read_settings, spool_dir
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._report_render import versions_text
 
 display = Display()
-
-
-def _versions(record, key):
-    return ", ".join("%s %s" % (c.get("component"), c.get(key) if c.get(key) is not None else "unknown")
-                     for c in record.get("components") or []) or "-"
 
 
 def device_line(host, record, seconds=None):
@@ -35,7 +32,7 @@ def device_line(host, record, seconds=None):
         seconds = sum(v for v in (record.get("durations") or {}).values() if isinstance(v, (int, float)))
     status = record.get("status")
     if status in SUCCESS_STATUSES:
-        what = "%s -> %s" % (_versions(record, "from"), _versions(record, "to"))
+        what = "%s -> %s" % (versions_text(record.get("components"), "from"), versions_text(record.get("components"), "to"))
     else:
         what = record.get("msg") or "no message"
     took = " in %.1f s" % seconds if seconds else ""
@@ -80,7 +77,7 @@ def finished_batch(spool, host):
         os.close(os.open(os.path.join(spool, "batch-%d.shown" % number), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
         return None
-    _open, failures, attempted, allowed = budget_state(read_settings(spool), read_outcomes(spool))
+    _open, failures, attempted, allowed = budget_state(read_settings(spool), read_rollout_statuses(spool))
     return batch_line(number, len(batches), attempted, sum(len(b) for b in batches), failures, allowed)
 
 

@@ -115,3 +115,34 @@ def test_the_hawkbit_token_message_names_the_role_variables(encedo_process, imag
                                       "hawkbit_target_gateway_token")
     assert hosts["a1"]["status"] == "not_attempted"
     assert encedo_process.log() == []
+
+
+PLAN_MISUSE = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A least sample that is no count
+      fleetops.upgrade.fleet_plan:
+        min_sample: "{{ fleetops_min_sample }}"
+      ignore_errors: true
+    - name: A canary that is no count
+      fleetops.upgrade.fleet_plan:
+        canary: ten
+      ignore_errors: true
+    - name: An answer that is no boolean
+      fleetops.upgrade.fleet_plan:
+        skip_misconfigured: perhaps
+      ignore_errors: true
+"""
+
+
+def test_a_rollout_setting_the_plan_cannot_use_is_named_by_its_variable(tmp_path):
+    run = run_playbook(PLAN_MISUSE, extra_vars={"fleetops_min_sample": "abc"}, tmp_path=tmp_path)
+    assert run.rc == 0, run.stdout[-2000:]
+    sample = run.result("A least sample that is no count")
+    assert sample["failed"] and sample["msg"].startswith("invalid rollout setting: argument 'fleetops_min_sample' is of type")
+    assert "unable to convert to int" in sample["msg"]
+    canary = run.result("A canary that is no count")
+    assert canary["failed"] and canary["msg"].startswith("invalid rollout setting fleetops_canary: expected a count")
+    answer = run.result("An answer that is no boolean")
+    assert answer["failed"] and "'fleetops_skip_misconfigured'" in answer["msg"] and "bool" in answer["msg"]

@@ -225,5 +225,5 @@ def test_fleet_record_refuses_a_cycle_it_cannot_read(tmp_path):
     other_class = run.result("A cycle's results with another class")
     assert other_class["failed"] and "device_class 'encedo'" in other_class["msg"]
     not_a_dict = run.result("A cycle that is not a dict")
-    assert not_a_dict["failed"] and "got list" in not_a_dict["msg"]
+    assert not_a_dict["failed"] and "argument 'hawkbit_cycle' is of type" in not_a_dict["msg"] and "list" in not_a_dict["msg"]
     assert run.result("A cycle with nothing to do")["record"]["status"] == "unchanged"

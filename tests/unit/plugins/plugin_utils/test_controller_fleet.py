@@ -7,7 +7,6 @@ import pytest
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import ControllerFleet, play_variables
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
@@ -132,60 +131,3 @@ def test_switching_the_in_process_path_off_switches_the_controller_path_off(monk
     assert controller_fleet(h=ENCEDO).on_controller("h", DEVICE_CLASSES["encedo"]) is False
 
 
-def test_a_batch_is_the_one_serial_forms_over_the_devices_that_need_work(tmp_path):
-    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=2))
-    for host, status in (("d", "upgraded"), ("a", "upgraded"), ("c", "unchanged"), ("b", "upgraded"), ("e", "upgraded")):
-        fleet.append_record(spool, host, "preflight", {"status": status})
-    assert [fleet.rollout_batch(spool, h) for h in ("a", "b", "e")] == [["a"], ["b", "d"], ["e"]]
-
-
-def test_the_rollout_play_holds_one_controller_device_per_batch_and_every_role_device(tmp_path):
-    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=3))
-    for host in ("a1", "a2", "a3", "a4", "h1", "h2"):
-        fleet.append_record(spool, host, "preflight", {"status": "upgraded"})
-    fleet.write_controller_hosts(spool, ["a1", "a2", "a3", "a4", "a9"])
-    # batches: [a1] [a2 a3 a4] [h1 h2]
-    assert fleet.rollout_play(spool) == {"hosts": ["a1", "a2", "h1", "h2"], "serial": [1, 1, 2]}
-
-
-def test_a_large_batch_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
-    monkeypatch.setattr(fleet.os, "cpu_count", lambda: 2)
-    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch="100%"))
-    devices = ["a%02d" % i for i in range(61)]
-    for host in devices + ["h1"]:
-        fleet.append_record(spool, host, "preflight", {"status": "upgraded"})
-    fleet.write_controller_hosts(spool, devices)
-    # batches: [a00] [a01 .. a60 h1]: 60 controller-path devices, two processes of 30
-    assert fleet.rollout_play(spool) == {"hosts": ["a00", "a01", "a02", "h1"], "serial": [1, 3]}
-    first, second = fleet.controller_share(spool, "a01"), fleet.controller_share(spool, "a02")
-    assert first[1] == second[1] == 2 and len(first[0]) == len(second[0]) == 30
-    assert sorted(first[0] + second[0]) == devices[1:]
-    assert fleet.controller_share(spool, "a03") == ([], 2)
-    assert fleet.controller_share(spool, "a00") == (["a00"], 1)
-    assert [fleet.batch_processes(n, cores=2) for n in (1, 49, 50, 500)] == [1, 1, 2, 2]
-    assert fleet.batch_processes(500, cores=16) == 16 and fleet.batch_processes(100, cores=16) == 4
-
-
-def test_the_survey_is_shared_by_one_task_per_core(tmp_path, monkeypatch):
-    monkeypatch.setattr(fleet.os, "cpu_count", lambda: 2)
-    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings())
-    devices = ["a%02d" % i for i in range(51)]
-    fleet.write_controller_hosts(spool, list(reversed(devices)))
-    assert fleet.survey_leaders(sorted(devices)) == ["a00", "a01"]
-    first, second = fleet.survey_share(spool, "a00"), fleet.survey_share(spool, "a01")
-    assert (len(first[0]), len(second[0]), first[1]) == (26, 25, 2)
-    assert sorted(first[0] + second[0]) == devices
-    assert fleet.survey_share(spool, "a02") == ([], 2)
-    fleet.write_controller_hosts(spool, devices[:49])
-    assert fleet.survey_leaders(devices[:49]) == ["a00"] and fleet.survey_share(spool, "a00") == (devices[:49], 1)
-
-
-def test_every_host_of_the_report_gets_its_outcome():
-    report = {"hosts": [{"host": "a1", "status": "upgraded", "msg": "firmware 1.3.0"},
-                        {"host": "h1", "status": "unchanged"},
-                        {"host": "h2", "status": "failed", "msg": "install failed"},
-                        {"host": "n1", "status": "not_attempted", "msg": "the error budget was spent"}]}
-    assert fleet.host_outcomes(report) == {"a1": {"status": "upgraded", "msg": "firmware 1.3.0"},
-                                           "h1": {"status": "unchanged", "msg": ""},
-                                           "h2": {"status": "failed", "msg": "install failed"},
-                                           "n1": {"status": "not_attempted", "msg": "the error budget was spent"}}

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import StepsError, run_device
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import device_task_result as device_outcome
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES, UnknownClassError, device_class
 
 ENCEDO_COMMON = {"url": "https://hem1", "passphrase": "secret", "force": False}

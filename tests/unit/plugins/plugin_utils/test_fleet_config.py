@@ -4,7 +4,6 @@ targets, and what the plan makes of a host (tests/unit/plugins/plugin_utils/test
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_config as config
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._controller_fleet import known_role_variables, name_step_variables
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
@@ -30,7 +29,7 @@ def test_unknown_variables_are_named_with_a_suggestion():
 
 
 def test_every_rollout_variable_of_the_playbook_is_known():
-    with open(fleet.__file__.rsplit("/plugins/", 1)[0] + "/playbooks/upgrade.yml") as handle:
+    with open(config.__file__.rsplit("/plugins/", 1)[0] + "/playbooks/upgrade.yml") as handle:
         playbook = handle.read()
     import re
     used = set(re.findall(r"\bfleetops_[a-z_]+\b", playbook)) - {"fleetops_planner"}
@@ -112,44 +111,3 @@ def test_the_plan_notes_an_empty_target_and_refuses_when_all_are_empty(empty_val
     assert error.startswith("no target set: encedo_firmware_version and encedo_ui_uis are empty")
     refused, notes = fleet_.check(["hem1", "hem2", "other"], ["encedo"])
     assert set(refused) == {"hem2"} and set(notes) == {"hem1"}
-
-
-def test_a_configuration_error_stops_the_run_unless_skipped():
-    refused = {"hem2": fleet.refusal_record("encedo", "no target set", False)}
-    failed = {"hem3": {"status": "failed", "msg": "argument 'encedo_timeout' is of type <class 'str'>"}}
-    device = {"hem4": {"status": "failed", "msg": "device unreachable: connection refused"}}
-    assert "hem2" in fleet.configuration_stop({}, refused) and "fleetops_skip_misconfigured" in fleet.configuration_stop({}, refused)
-    assert "hem3" in fleet.configuration_stop({}, failed)
-    assert fleet.configuration_stop({}, device) is None
-    assert fleet.configuration_stop({"skip_misconfigured": True}, refused) is None
-
-
-def test_the_report_dir_is_checked(tmp_path):
-    assert fleet.check_report_dir(str(tmp_path / "new" / "reports")) is None
-    assert (tmp_path / "new" / "reports").is_dir()
-    (tmp_path / "file").write_text("x")
-    assert "cannot be created" in fleet.check_report_dir(str(tmp_path / "file" / "reports"))
-
-
-def test_the_report_of_a_run_stopped_by_a_configuration_error():
-    settings = fleet.rollout_settings()
-    records = {"preflight": {"hem2": fleet.refusal_record("encedo", "no target set: ...", False)}, "rollout": {}}
-    report = fleet.build_report(["hem1", "hem2"], {"hem1": "encedo"}, {}, records, settings, fleet.now(), fleet.now(),
-                                notes={"hem1": ["ui: no target set (encedo_ui_uis is empty)"]})
-    hosts = {entry["host"]: entry for entry in report["hosts"]}
-    assert hosts["hem2"]["status"] == "refused" and hosts["hem2"]["step"] == "configuration"
-    assert hosts["hem1"]["status"] == "not_attempted" and "configuration errors on 1 device(s) (hem2)" in hosts["hem1"]["msg"]
-    assert hosts["hem1"]["notes"] == ["ui: no target set (encedo_ui_uis is empty)"]
-    assert report["budget"]["stopped"] is True
-    lines = fleet.summary_lines(report)
-    assert "ui: no target set (encedo_ui_uis is empty) on 1 device(s) (hem1): that step was skipped" in lines
-    assert "ui: no target set" in fleet.report_html(report)
-
-
-def test_a_report_file_that_cannot_be_written_is_named(tmp_path):
-    settings = fleet.rollout_settings()
-    report = fleet.build_report(["hem1"], {"hem1": "x"}, {}, {}, settings, fleet.now(), fleet.now())
-    (tmp_path / "fleet-report.html").mkdir()
-    with pytest.raises(fleet.ReportWriteError) as caught:
-        fleet.write_report(report, str(tmp_path))
-    assert str(caught.value).startswith("the fleet report file %s could not be written" % (tmp_path / "fleet-report.html"))

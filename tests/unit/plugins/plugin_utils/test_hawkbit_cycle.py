@@ -4,7 +4,7 @@
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import StepsError, needs_own_connection, run_device
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import device_outcome
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import device_task_result as device_outcome
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes import DEVICE_CLASSES
 
 COMMON = {"url": "https://ddi.example", "controller_id": "t1", "target_token": "tok"}
@@ -196,7 +196,7 @@ def test_a_failure_after_the_success_feedback_reports_nothing_more_and_says_the_
 def test_a_download_only_action_and_a_server_never_reached_say_so_in_the_report():
     """cycle_report: download_only for an action that asks for the download only, reached False for a failure whose
     connection was never made (the record is then downloaded, or unreachable)."""
-    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import make_record
     from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
     only = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip"))

@@ -1,6 +1,7 @@
 """The rollout's progress lines: one per device as it ends, one per batch, given once even when shares race."""
 
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_report as fleet
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import rollout_settings
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import append_record, start_spool
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _progress as progress
 
 UPGRADED = {"device_class": "encedo", "status": "upgraded", "durations": {"upload": 1.5, "install": 2.25},
@@ -22,17 +23,17 @@ def test_a_batch_line_says_done_total_failed_and_the_budget_left():
 
 
 def spool_with_batches(tmp_path, pending):
-    spool = fleet.start_spool(str(tmp_path), fleet.rollout_settings(canary=1, batch=2, max_failures=1))
+    spool = start_spool(str(tmp_path), rollout_settings(canary=1, batch=2, max_failures=1))
     for host in pending:
-        fleet.append_record(spool, host, "preflight", dict(UPGRADED))
+        append_record(spool, host, "preflight", dict(UPGRADED))
     return spool
 
 
 def test_the_batch_line_comes_once_when_the_last_device_of_the_batch_has_ended(tmp_path):
     spool = spool_with_batches(tmp_path, ["a1", "a2", "a3"])  # batches [a1], [a2, a3]
-    fleet.append_record(spool, "a2", "rollout", dict(UPGRADED))
+    append_record(spool, "a2", "rollout", dict(UPGRADED))
     assert progress.finished_batch(spool, "a2") is None  # a3 still runs
-    fleet.append_record(spool, "a3", "rollout", dict(UPGRADED, status="failed"))
+    append_record(spool, "a3", "rollout", dict(UPGRADED, status="failed"))
     assert progress.finished_batch(spool, "a3") == \
         "fleet: batch 2/2 done: 2/3 devices attempted, 1 failed, error budget: the next failure stops the rollout"
     assert progress.finished_batch(spool, "a2") is None  # already shown by a3's task
