@@ -160,7 +160,9 @@ def test_device_that_never_returns_fails_with_its_last_state(cloud, tmp_path):
 
 
 def test_a_rerun_while_devices_flash_waits_for_them(cloud, tmp_path):
-    cloud.settings(transfer_seconds=0.1, offline_seconds=2.0)
+    # offline long enough that the rerun (a whole ansible-playbook start) reads the devices while they flash, even on
+    # a busy machine: with 2 s, a loaded CI machine saw them back at the new version ("current")
+    cloud.settings(transfer_seconds=0.1, offline_seconds=8.0)
     run, result = upgrade(cloud, tmp_path, serials=SITE_A[:2], wait=False)
     assert set(statuses(result).values()) == {"started"}, result
     deadline = time.monotonic() + 10
