@@ -12,33 +12,19 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._classes import DEVICE_CLASSES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_report import make_record, now, store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
-
-
-def _kind(value):
-    """``dict``, ``list``, ``str``... for a value whatever ansible-core wrapped it in."""
-    return next((kind.__name__ for kind in (bool, dict, list, str, int, float) if isinstance(value, kind)), type(value).__name__)
 
 
 class ActionModule(ActionBase):
     """The role→report contract: turn a role's module results into this device's report record."""
 
     _supports_check_mode = True
-    _VALID_ARGS = frozenset(("device_class", "results", "hawkbit_cycle"))
+    _VALID_ARGS = frozenset(("device_class", "results"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         device_class = self._task.args.get("device_class")
         results = self._task.args.get("results") or []
-        cycle = self._task.args.get("hawkbit_cycle")
-        if cycle is not None:
-            if device_class != "hawkbit" or not isinstance(cycle, dict):
-                result.update(failed=True, msg="fleet_record's hawkbit_cycle takes the registered results of a hawkBit "
-                                               "cycle (a dict) with device_class hawkbit, got %s with device_class %r"
-                                               % (_kind(cycle), device_class))
-                return result
-            results = [cycle_report(cycle)]
         if device_class not in DEVICE_CLASSES or not isinstance(results, list):
             result.update(failed=True, msg="fleet_record needs device_class (one of %s) and results (a list of "
                                            "registered results), got %r and %s"

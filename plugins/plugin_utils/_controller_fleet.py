@@ -10,7 +10,8 @@ per core surveys them (``fleet_preflight``) and one task per batch (one per core
 (``fleet_batch``), each device in a thread of that task's worker.
 
 The role stays the definition of what runs: its ``defaults/main.yml``, the ``main`` argument spec of its
-``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` are read
+``meta/argument_specs.yml`` and the arguments of the one ``fleet_device`` task in its ``tasks/main.yml`` (with what
+they take from its ``vars/main.yml``) are read
 from the role's files and templated with each host's variables (``hostvars[host]``, as a template reads them),
 below them in precedence as Ansible puts role defaults. Templating happens in the task's main thread; only the
 device work runs in threads.
@@ -60,7 +61,9 @@ class RoleDefinition:
         tasks = [t for t in load_trusted(loader, os.path.join(role, "tasks", "main.yml")) if DEVICE_TASK in t]
         if len(tasks) != 1:
             raise AnsibleError("the %s role must have exactly one %s task, found %d" % (device_class, DEVICE_TASK, len(tasks)))
-        self.args = tasks[0][DEVICE_TASK]
+        role_vars_file = os.path.join(role, "vars", "main.yml")
+        role_vars = load_trusted(loader, role_vars_file) if os.path.exists(role_vars_file) else None
+        self.args = inline_role_vars(tasks[0][DEVICE_TASK], role_vars or {})
         self.delegate_to = tasks[0].get("delegate_to")
         self.names = frozenset(self.options) | HOST_NAMES | referenced_names([self.defaults, self.args, self.delegate_to])
         self.validator = ArgumentSpecValidator(self.options)  # made once: it copies the spec
@@ -90,6 +93,19 @@ def name_step_variables(ran, variables):
             result = dict(result, msg=name_variables(str(result["msg"]), variables_of_step(variables, step)))
         named.append((step, result))
     return named
+
+
+def inline_role_vars(data, role_vars):
+    """``data`` with each ``{{ name }}`` of a variable of the role's ``vars/main.yml`` replaced by its value (a role
+    keeps the arguments its tasks share there, such as hawkbit_target's cycle arguments): the arguments as written."""
+    if isinstance(data, dict):
+        return {key: inline_role_vars(value, role_vars) for key, value in data.items()}
+    if isinstance(data, list):
+        return [inline_role_vars(value, role_vars) for value in data]
+    match = _VARIABLE.match(data) if isinstance(data, str) else None
+    if match and match.group(1) in role_vars:
+        return inline_role_vars(role_vars[match.group(1)], role_vars)
+    return data
 
 
 HOST_NAMES = frozenset(("inventory_hostname", "ansible_host", "ansible_connection", "ansible_become"))

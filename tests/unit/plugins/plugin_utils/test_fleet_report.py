@@ -93,16 +93,21 @@ def test_a_device_whose_api_cannot_be_reached_is_unreachable(result, status):
     assert fleet.make_record("encedo", [result], check_mode=False)["status"] == status
 
 
-def cycle(to, status="changed"):
-    return {"status": status, "action": {"type": "deployment", "id": 7},
-            "items": [{"component": "os rootfs", "from": "none", "to": to, "changed": True}]}
+def cycle(update):
+    """A hawkBit cycle's report (the one result its record is made of): the deployment installed, or (``update``
+    skip) only downloaded."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
+    chunks = [{"part": "os", "name": "rootfs", "version": "2.0", "artifacts": []}]
+    poll = {"action": {"type": "deployment", "id": "7"}, "installed_action": None,
+            "deployment": {"download": "forced", "update": update, "maintenance_window": None, "chunks": chunks}}
+    return cycle_report({"first_poll": poll, "download": {"changed": True}})
 
 
 def test_a_download_only_action_is_downloaded_not_upgraded():
-    downloaded = fleet.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=False)
+    downloaded = fleet.make_record("hawkbit", [cycle("skip")], check_mode=False)
     assert downloaded["status"] == "downloaded"
-    assert fleet.make_record("hawkbit", [cycle("2.0")], check_mode=False)["status"] == "upgraded"
-    preview = fleet.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=True)
+    assert fleet.make_record("hawkbit", [cycle("forced")], check_mode=False)["status"] == "upgraded"
+    preview = fleet.make_record("hawkbit", [cycle("skip")], check_mode=True)
     assert preview["status"] == "would_upgrade"
     records = {"preflight": {"gw": preview}, "rollout": {"gw": downloaded}}
     report = fleet.build_report(["gw"], {}, {}, records, fleet.rollout_settings(), "2026-01-01T00:00:00+00:00",

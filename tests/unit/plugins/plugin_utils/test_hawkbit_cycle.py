@@ -144,21 +144,21 @@ def test_an_upgrade_records_each_chunk_from_the_installed_action():
     assert outcome["record"]["components"] == [{"component": "os firmware", "from": "action 3", "to": "2.0", "changed": True}]
 
 
-def test_the_role_tasks_registered_results_make_the_same_report():
-    """fleet_record's hawkbit_cycle: skipped registered results count as not run, a templated boolean may be a string."""
+def test_the_cycle_report_says_what_was_done_with_the_open_action():
+    """cycle_report: skipped results count as not run; a window action downloaded; a cancel accepted or rejected."""
     from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
     skipped = {"skipped": True, "changed": False}
     window = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip", maintenance_window="unavailable"))
     report = cycle_report({"first_poll": window, "second_poll": {}, "confirmed": skipped, "download": {"changed": True},
                            "downloaded": skipped, "failure": {}})
-    assert report["status"] == "changed"
-    assert report["items"] == [{"component": "os firmware", "from": "action 3", "to": "2.0 (downloaded, not installed)",
-                                "changed": True}]
+    assert report["changed"] and not report["failed"] and report["download_only"]
+    assert report["devices_items"] == [{"component": "os firmware", "from": "action 3", "to": "2.0 (downloaded, not installed)",
+                                        "changed": True}]
     cancel = {"action": {"type": "cancel", "id": "8"}, "cancel": {"stop_id": "7"}, "installed_action": None}
-    for started, to in (("False", "canceled"), ("True", "rejected (installation under way)"), (False, "canceled")):
+    for started, to in ((False, "canceled"), (True, "rejected (installation under way)")):
         report = cycle_report({"first_poll": cancel, "cancel_started": started, "cancel_answer": {"changed": True}})
-        assert report["items"][0]["to"] == to and report["items"][0]["component"] == "cancel of action 7"
+        assert report["devices_items"][0]["to"] == to and report["devices_items"][0]["component"] == "cancel of action 7"
     failed = cycle_report({"first_poll": DEPLOYMENT, "proceeding": {"changed": True},
                           "failure": {"step": "Reboot the device", "msg": "timed out"}})
     assert (failed["msg"], failed["device_state"]) == ("Reboot the device: timed out", "action 7 reported failed")
@@ -172,8 +172,8 @@ def test_check_mode_without_reading_the_action_reports_what_it_knows():
 
     unread = dict(DEPLOYMENT, deployment=None, action_read=False)
     report = cycle_report({"first_poll": unread})
-    assert report["status"] == "changed"
-    assert report["items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
+    assert report["changed"]
+    assert report["devices_items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
                                 "changed": True}]
     script = Script(hawkbit_poll=unread)
     run_device("hawkbit", COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
