@@ -287,3 +287,67 @@ def test_a_failing_install_command_is_reported_but_an_unreachable_device_or_a_wr
     assert failed["status"] == "ERROR" and failed["closed"] and "flash error" in json.dumps(failed["feedback"][-1])
     untouched = fleet.action("gone", actions["gone"])
     assert untouched["status"] == "RUNNING" and untouched["feedback"] == [] and run.stats["gone"]["unreachable"] == 1
+
+
+def task_results(run, host):
+    """How many task results the host cost (each task once, skipped ones too; a loop is one result)."""
+    return sum(host in task["hosts"] for play in run.data["plays"] for task in play["tasks"])
+
+
+def test_hooks_and_a_reboot_over_ssh_run_as_tasks_between_the_cycles_two_phases(device, sim, tmp_path):
+    """The cycle stops where Ansible tasks must run (the user's install, reboot and verify tasks, a reboot), the role
+    runs them over SSH, and the cycle's finish verifies, reports and records; a failed user task is reported to the
+    server as closed/failure with its name and message."""
+    sshd, python = device
+    fleet = Fleet(sim, tmp_path)
+    reboot = tmp_path / "reboot.yml"
+    reboot.write_text("- name: Pretend to reboot\n  ansible.builtin.copy:\n    content: rebooted\n"
+                      "    dest: \"{{ hawkbit_target_download_dir }}/rebooted\"\n    mode: '0644'\n")
+    install = tmp_path / "install.yml"
+    install.write_text(
+        "- name: Install {{ hawkbit_target_chunk.part }} of action {{ hawkbit_target_action_id }}\n"
+        "  ansible.builtin.copy:\n    src: \"{{ item }}\"\n    remote_src: true\n"
+        "    dest: \"{{ hawkbit_target_download_dir }}/tasks-{{ item | basename }}\"\n    mode: '0644'\n"
+        "  loop: \"{{ hawkbit_target_artifact_paths }}\"\n"
+        "- name: Ask for a reboot\n  ansible.builtin.set_fact:\n    hawkbit_target_reboot_required: true\n")
+    verify = tmp_path / "verify.yml"
+    verify.write_text("- name: Check the installed file\n  ansible.builtin.stat:\n"
+                      "    path: \"{{ hawkbit_target_download_dir }}/tasks-fw.bin\"\n  register: installed\n"
+                      "  failed_when: not installed.stat.exists\n")
+    unhealthy = tmp_path / "unhealthy.yml"
+    unhealthy.write_text("- name: Check the device came back healthy\n"
+                         "  ansible.builtin.command: sh -c 'echo not healthy >&2; exit 4'\n  changed_when: false\n")
+    ssh = sshd.hostvars(python)
+    names = {
+        "rebooting": fleet.add("rebooting", **dict(ssh, hawkbit_target_reboot_tasks=str(reboot), hawkbit_target_install_commands={
+            "os": "sh -c 'cp \"$0\" \"$1\"/installed-os && exit 100' {path} {dir}"})),
+        "hooked": fleet.add("hooked", **dict(ssh, hawkbit_target_install_tasks=str(install), hawkbit_target_reboot_tasks=str(reboot),
+                                             hawkbit_target_verify_tasks=str(verify))),
+        "unhealthy": fleet.add("unhealthy", **dict(ssh, hawkbit_target_verify_tasks=str(unhealthy))),
+        "plain": fleet.add("plain", **ssh)}
+    actions = {host: deploy(sim, name) for host, name in names.items()}
+    run = fleet.run()
+    assert run.rc == 2 and set(failures(run)) == {"unhealthy"}, failures(run)
+
+    for host in ("rebooting", "hooked"):
+        action = fleet.action(host, actions[host])
+        assert action["status"] == "FINISHED", (host, action)
+        assert [f["execution"] for f in action["feedback"] if "execution" in f] == ["proceeding", "closed"]
+        assert action["feedback"][-1]["details"] == ["installed os 2.0 after a reboot"], host
+        assert (tmp_path / host / "rebooted").exists() and not list((tmp_path / host).glob(".installing-*")), host
+    assert (tmp_path / "hooked" / "tasks-fw.bin").stat().st_size == ARTIFACT_SIZE
+    assert not (tmp_path / "hooked" / "installed-os").exists()  # the user's tasks installed, not the commands
+
+    failed = fleet.action("unhealthy", actions["unhealthy"])
+    assert failed["status"] == "ERROR" and failed["closed"]
+    details = failed["feedback"][-1]["details"]
+    assert details[0] == "failed step: Check the device came back healthy" and "not healthy" in details, details
+    finish = run.results(ROLE + "Finish the DDI cycle (verify, report to the server, record the result for the fleet report)")
+    assert finish["unhealthy"]["record"]["msg"].startswith("Check the device came back healthy: ")
+    assert finish["unhealthy"]["record"]["device_state"] == "action %s reported failed" % actions["unhealthy"]
+    assert finish["hooked"]["record"]["status"] == "upgraded" and "tok-" not in json.dumps(finish)
+
+    # the cost per device: the arguments' check, the cycle and the (skipped) include of the hooks; where tasks must run,
+    # the include, its start, its four hook tasks (skipped where not asked for), the user's own tasks and the finish
+    counts = {host: task_results(run, host) for host in names}
+    assert counts == {"plain": 3, "rebooting": 10, "hooked": 13, "unhealthy": 11}, counts
