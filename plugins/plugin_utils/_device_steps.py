@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The upgrade of one device as the module calls its role makes, and when it makes them.
 
-Used by ``fleet_device`` (the one task of the encedo, appresponse and magewell roles, on any connection, and the
-first task of the hawkbit_target role, for targets on the controller) and by the fleet rollout's controller-side
-batches (``fleet_batch``: many devices in threads of one worker). The arguments of every call come from the role's
+Used by ``fleet_device`` (the one task of the encedo, appresponse and magewell roles, on any connection; the
+hawkbit_target role's task runs ``_hawkbit_cycle`` itself, with a runner per side) and by the fleet rollout's
+controller-side batches (``fleet_batch``: many devices in threads of one worker). The arguments of every call come from the role's
 task (``roles/<role>/tasks/main.yml``), never from here. The API classes are a list of steps; a hawkBit target is
 one DDI cycle (``_hawkbit_cycle``), whose calls depend on what the server answers.
 """
