@@ -19,7 +19,7 @@ description:
     first - every chunk needs one, and each must split into arguments - so nothing runs or is written when one is missing.
   - O(stage=start) writes the marker only, for installations done by other tasks.
   - O(stage=verify) runs O(verify_command) (exit code 0 = good). O(stage=finish) removes the marker.
-  - O(stage=status) only reads whether the marker is there (RV(installing)): the role's cycle asks it before it answers
+  - O(stage=status) only reads whether the marker is there (RV(installing)). The role's cycle asks it before it answers
     a cancel, which it accepts while the installation has not started and rejects once it has.
   - Commands run without a shell. A command with shell syntax outside quotes (C(|), C(&&), C(||), C(;), C(&), C(>),
     C(<)) or a command substitution (C($) with parentheses, or backticks) is refused in every stage, before anything runs - put the
