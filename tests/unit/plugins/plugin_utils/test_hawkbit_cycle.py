@@ -174,7 +174,7 @@ def test_check_mode_without_reading_the_action_reports_what_it_knows():
     report = cycle_report({"first_poll": unread})
     assert report["changed"]
     assert report["devices_items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
-                                "changed": True}]
+                                        "changed": True}]
     script = Script(hawkbit_poll=unread)
     run_device("hawkbit", COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
     assert script.calls[-1][1]["read_action"] is False
