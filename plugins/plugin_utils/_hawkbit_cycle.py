@@ -276,7 +276,7 @@ class HawkbitCycle:
 
     def predicted(self, poll):
         """The results the run would have, as far as one poll tells (check mode of the role)."""
-        kind, policy = poll["action"]["type"], self.params["confirmation_policy"]
+        kind, policy = (poll.get("action") or {}).get("type"), self.params["confirmation_policy"]
         results, would = {"first_poll": poll}, {"changed": True}
         if kind == "confirmation" and policy != "wait":
             results["confirmed" if policy == "confirm" else "auto_confirm"] = would
