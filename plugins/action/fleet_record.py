@@ -13,14 +13,12 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_classes i
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records import make_record, now
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import store_record
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._progress import show_progress
-from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
 
 # the options of plugins/modules/fleet_record.py
 ARGUMENT_SPEC = dict(
     device_class=dict(type="str", required=True, choices=list(CLASS_NAMES)),
     results=dict(type="list", elements="raw", default=[]),
-    hawkbit_cycle=dict(type="dict"),
 )
 
 
@@ -33,14 +31,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
-        results = args["results"] or []
-        if args["hawkbit_cycle"] is not None:
-            if args["device_class"] != "hawkbit":
-                result.update(failed=True, msg="fleet_record's hawkbit_cycle takes the registered results of a hawkBit "
-                                               "cycle with device_class hawkbit, not with device_class %r" % args["device_class"])
-                return result
-            results = [cycle_report(args["hawkbit_cycle"])]
-        record = make_record(args["device_class"], results, self._play_context.check_mode)
+        record = make_record(args["device_class"], args["results"] or [], self._play_context.check_mode)
         record["finished"] = now(timespec="milliseconds")
         phase = task_vars.get("fleetops_phase") or "rollout"
         if store_record(C.DEFAULT_LOCAL_TMP, task_vars.get("inventory_hostname"), phase, record) and phase == "rollout":

@@ -5,7 +5,7 @@
 
 Runs where the task runs (the device, or the controller's worker for a local target) with nothing but
 Python's standard library. The marker ``<dest>/.installing-<action id>`` says "installation started":
-while it exists a cancel of the action is rejected (``hawkbit_target`` role, cancel.yml).
+while it exists a cancel of the action is rejected (the hawkBit cycle, ``stage=status`` reads it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ._task import TaskRun
 
 INSTALL_SPEC = dict(
     argument_spec=dict(
-        stage=dict(type="str", default="install", choices=["install", "start", "verify", "finish", "check"]),
+        stage=dict(type="str", default="install", choices=["install", "start", "verify", "finish", "check", "status"]),
         action_id=dict(type="int"),
         dest=dict(type="path"),
         chunks=dict(type="list", elements="dict"),
@@ -33,7 +33,8 @@ INSTALL_SPEC = dict(
         installed_before=dict(type="str", default="none"),
     ),
     required_if=[("stage", "install", ("action_id", "dest", "chunks")), ("stage", "verify", ("action_id", "dest", "verify_command")),
-                 ("stage", "start", ("action_id", "dest")), ("stage", "finish", ("action_id", "dest"))],
+                 ("stage", "start", ("action_id", "dest")), ("stage", "finish", ("action_id", "dest")),
+                 ("stage", "status", ("action_id", "dest"))],
 )
 OUTPUT_LINES = 10
 PLACEHOLDERS = ("paths", "path", "part", "version", "dir")
@@ -125,6 +126,8 @@ class HawkbitInstall(TaskRun):
             return self.start()
         if stage == "verify":
             return self.verify()
+        if stage == "status":
+            return self.status()
         return self.finish()
 
     def check(self):
@@ -220,6 +223,12 @@ class HawkbitInstall(TaskRun):
             outcome = self.run_command(argv, "verify command", accepted=(0,))
         return dict(outcome, changed=False, steps=list(self.steps), durations=dict(self.durations),
                     msg="the verify command passed")
+
+    def status(self):
+        """Read-only: whether the installation of the action started on the device (its marker is there)."""
+        installing = os.path.exists(self.marker)
+        return {"changed": False, "installing": installing, "marker": self.marker,
+                "msg": "installation of action %d %s" % (self.params["action_id"], "under way" if installing else "not started")}
 
     def finish(self):
         present = os.path.exists(self.marker)

@@ -30,10 +30,17 @@ description:
     C(appresponse_delete_image) is true or when an earlier step failed); C(magewell): C(upgrade)
     (M(fleetops.upgrade.mwcloud_upgrade), skipped without C(magewell_firmware_version))."
   - "C(hawkbit) has the one step C(cycle): one DDI cycle of the C(hawkbit_target) role (poll, answer, download,
-    feedback, install through the install commands, verify, feedback, or the answer to a cancel), with the role's
-    rules and its failure handling. It runs only on the controller's local connection, without user tasks, C(become) or
-    another API delegate; otherwise the task is skipped and the role runs the cycle as tasks. In check mode it polls the
-    server once, as the role's pre-flight does."
+    feedback, install through the install commands, verify, feedback, or the answer to a cancel). The DDI requests run on
+    the controller, inside the worker (C(hawkbit_target_api_delegate) V(localhost), V(127.0.0.1)), or as modules on the
+    target when C(hawkbit_target_api_delegate) is the target itself (its inventory name); any other delegate is refused
+    before any request. The device's calls (pre-flight, downloads, installation marker, install and verify commands)
+    run over the task's connection, with the task's C(become)."
+  - "The user's tasks and a reboot are Ansible tasks, so the cycle has phases (O(phase)): V(start) runs the whole
+    cycle unless the user's install or verify tasks or a reboot come next; it then stops after the install (or after the
+    installation marker, for install tasks) and returns RV(pending), RV(hooks) and RV(resume). V(finish), given
+    O(resume), O(failure) and O(rebooted), verifies, reports the action closed (success, or failure naming the failed
+    task) and records the result. V(preflight) checks the commands and polls once (the fleet pre-flight).
+    In check mode V(start) polls once and runs the device's read-only pre-flight."
   - On the controller (a local connection) the modules' logic runs inside the worker; on any other connection each
     step runs as its module on the host, like a task of its own.
   - The task fails (or is unreachable) when a step does, with that step's message (naming the role variable of a
@@ -49,6 +56,25 @@ options:
     type: str
     required: true
     choices: [encedo, appresponse, hawkbit, magewell]
+  phase:
+    description:
+      - For O(device_class=hawkbit), the part of the DDI cycle to run (see the description); other classes take only V(start).
+    type: str
+    default: start
+    choices: [start, finish, preflight, cycle]
+  resume:
+    description: For O(phase=finish), RV(resume) of the V(start) phase of the same cycle.
+    type: dict
+  failure:
+    description:
+      - For O(phase=finish), the user's task that failed - C(step) (its name, C(ansible_failed_task.name)) and
+        C(result) (C(ansible_failed_result)) - or empty. The action is then reported closed with failure, with the
+        task's name and message, and the task fails.
+    type: dict
+  rebooted:
+    description: For O(phase=finish), the device was rebooted after the install (the success feedback says so).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -76,7 +102,7 @@ EXAMPLES = r"""
 RETURN = r"""
 record:
   description: The device's record for the fleet report.
-  returned: always
+  returned: always but when pending
   type: dict
   sample: {"device_class": "encedo", "status": "upgraded", "check_mode": false,
            "components": [{"component": "firmware", "from": "1.2.2", "to": "1.3.0", "changed": true}],
@@ -88,6 +114,21 @@ steps:
   type: dict
   sample: {"firmware": {"changed": true, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0"},
            "ui": {"skipped": true, "changed": false, "skip_reason": "no uis given"}}
+pending:
+  description: For O(device_class=hawkbit), the cycle handed over to the role's tasks (O(phase=start)); no record yet.
+  returned: device_class is hawkbit
+  type: bool
+hooks:
+  description:
+    - What the role's tasks need when RV(pending) - C(action_id), C(reboot) (the install asked for a reboot),
+      C(install_tasks), C(reboot_tasks), C(verify_tasks) (which user tasks to run) and C(chunks) (each chunk of the
+      action with C(paths), its downloaded files on the device).
+  returned: pending
+  type: dict
+resume:
+  description: What O(phase=finish) needs of this phase (O(resume)); no secrets.
+  returned: pending
+  type: dict
 device_state:
   description: The state the failed step left the device in.
   returned: failure
@@ -100,8 +141,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 def main():
     module = AnsibleModule(argument_spec=dict(
-        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "hawkbit", "magewell"])),
-        supports_check_mode=True)
+        device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "hawkbit", "magewell"]),
+        phase=dict(type="str", default="start", choices=["start", "finish", "preflight", "cycle"]),
+        resume=dict(type="dict"), failure=dict(type="dict"), rebooted=dict(type="bool", default=False)), supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_device runs on the controller only (it is an action plugin)")
 
 

@@ -12,13 +12,13 @@ module: fleet_record
 short_description: Turn a role's upgrade results into this device's fleet report record
 version_added: 0.2.0
 description:
-  - The last task of the hawkBit role's cycle run as tasks (many calls on two hosts) (the other roles are one
-    M(fleetops.upgrade.fleet_device) task, which makes the same record from its steps' results). Takes the registered
-    results of the role's upgrade module calls and makes the record the fleet report of C(fleetops.upgrade.upgrade)
-    reads - C(status) (C(upgraded), C(would_upgrade) in check mode, C(downloaded), C(unchanged), C(failed),
-    C(unreachable)), C(components) with C(from)/C(to), C(msg), C(device_state), C(durations) and the modules'
-    C(warnings) - from the keys the modules return (C(changed), C(component),
-    C(previous_version), C(version), C(device_state), C(durations), C(msg)). No C(set_fact) in the roles.
+  - For a role of your own made of separate module tasks; the collection's roles make their records with
+    M(fleetops.upgrade.fleet_device) (the same record, from its steps' results). Takes the registered results of the
+    role's upgrade module calls and makes the record the fleet report of C(fleetops.upgrade.upgrade) reads - C(status)
+    (C(upgraded), C(would_upgrade) in check mode, C(downloaded), C(unchanged), C(failed), C(unreachable)),
+    C(components) with C(from)/C(to), C(msg), C(device_state), C(durations) and the modules' C(warnings) - from the
+    keys the modules return (C(changed), C(component), C(previous_version), C(version), C(device_state), C(durations),
+    C(msg)).
   - Inside a fleet run it stores the record for the report (the pre-flight's records decide which devices the
     rollout takes). Outside a fleet run it only returns the record.
   - Runs on the controller only (an action plugin); it contacts no device and never fails for a failed result.
@@ -34,20 +34,9 @@ options:
     description:
       - Registered results of the role's upgrade module calls, in the order they ran. Skipped results are left out;
         the first failed (or unreachable) one makes the record C(failed) (C(unreachable)).
-      - Not needed with O(hawkbit_cycle).
     type: list
     elements: raw
     default: []
-  hawkbit_cycle:
-    description:
-      - For O(device_class=hawkbit), the registered results of one DDI cycle run as the role's tasks, by the role's
-        register names without C(hawkbit_target_) - C(first_poll), C(second_poll), C(confirmed), C(auto_confirm),
-        C(download), C(downloaded), C(proceeding), C(cancel_answer), C(cancel_started) (a boolean) and C(failure)
-        (C(step) and C(msg) of the failed step, empty when none failed).
-      - The record says what the cycle did with the open action (the chunks installed or downloaded, the cancel
-        accepted or rejected, nothing to do) exactly as a cycle run inside the worker
-        (M(fleetops.upgrade.fleet_device)) says it. O(results) is ignored.
-    type: dict
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -85,7 +74,7 @@ from ansible.module_utils.basic import AnsibleModule
 def main():
     module = AnsibleModule(argument_spec=dict(
         device_class=dict(type="str", required=True, choices=["encedo", "appresponse", "hawkbit", "magewell"]),
-        results=dict(type="list", elements="raw", default=[]), hawkbit_cycle=dict(type="dict")), supports_check_mode=True)
+        results=dict(type="list", elements="raw", default=[])), supports_check_mode=True)
     module.fail_json(msg="fleetops.upgrade.fleet_record runs on the controller only (it is an action plugin)")
 
 

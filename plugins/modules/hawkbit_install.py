@@ -19,6 +19,8 @@ description:
     first - every chunk needs one, and each must split into arguments - so nothing runs or is written when one is missing.
   - O(stage=start) writes the marker only, for installations done by other tasks.
   - O(stage=verify) runs O(verify_command) (exit code 0 = good). O(stage=finish) removes the marker.
+  - O(stage=status) only reads whether the marker is there (RV(installing)). The role's cycle asks it before it answers
+    a cancel, which it accepts while the installation has not started and rejects once it has.
   - Commands run without a shell. A command with shell syntax outside quotes (C(|), C(&&), C(||), C(;), C(&), C(>),
     C(<)) or a command substitution (C($) with parentheses, or backticks) is refused in every stage, before anything runs - put the
     pipeline into a script on the device, or use the role's tasks hooks (C(hawkbit_target_install_tasks),
@@ -33,7 +35,7 @@ options:
     description: What to do.
     type: str
     default: install
-    choices: [install, start, verify, finish, check]
+    choices: [install, start, verify, finish, check, status]
   action_id:
     description: The DDI action being installed (names the marker); required with every O(stage) but V(check).
     type: int
@@ -158,8 +160,12 @@ stderr_lines:
   elements: str
 marker:
   description: Path of the installation marker.
-  returned: stage is install, start or finish
+  returned: stage is install, start, finish or status
   type: str
+installing:
+  description: The installation marker is there (the installation of the action started on the device).
+  returned: stage is status
+  type: bool
 device_state:
   description: After the marker was written - the installation started and the marker is kept.
   returned: stage is install or start, also on failure

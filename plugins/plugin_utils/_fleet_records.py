@@ -28,7 +28,6 @@ SUCCESS_STATUSES = ("upgraded", "would_upgrade", "downloaded", "unchanged")
 PENDING_STATUSES = ("would_upgrade", "upgraded")
 # the device ends the run changed: upgraded, or (hawkBit, an action that asks for the download only) downloaded
 CHANGED_STATUSES = ("upgraded", "downloaded", "would_upgrade")
-DOWNLOAD_ONLY_MARK = " (downloaded, not installed)"
 CONFIGURATION_STEP = "configuration"
 SKIP_MISCONFIGURED = "fleetops_skip_misconfigured"
 
@@ -56,29 +55,6 @@ def _message(result):
     if isinstance(devices, list) and len(devices) == 1 and devices[0].get("msg"):
         return str(devices[0]["msg"])
     return str(result.get("msg") or "")
-
-
-def _from_legacy(result):
-    """A hawkBit cycle's report (``_hawkbit_cycle.cycle_report``: status ok/changed/failed, items) as a result.
-
-    A cycle that changed the device only by downloading (every item's ``to`` says "downloaded, not installed", or the
-    cycle says ``download_only``) is ``download_only``: the record's status is then ``downloaded``, not ``upgraded``.
-    """
-    if result.get("status") not in ("ok", "changed", "failed") or "items" not in result:
-        return result
-    converted = {"changed": result["status"] == "changed", "failed": result["status"] == "failed",
-                 "msg": result.get("msg"), "device_state": result.get("device_state")}
-    for key in ("warnings", "reached", "unreachable"):
-        if result.get(key) is not None:
-            converted[key] = result[key]
-    items = result.get("items") or []
-    if items:
-        converted["devices_items"] = [{"component": i.get("component"), "from": i.get("from"), "to": i.get("to"),
-                                       "changed": bool(i.get("changed"))} for i in items]
-    if converted["changed"] and (result.get("download_only") or (
-            items and all(str(i.get("to") or "").endswith(DOWNLOAD_ONLY_MARK) for i in items))):
-        converted["download_only"] = True
-    return converted
 
 
 def _not_reached(result):
@@ -122,7 +98,7 @@ def make_record(device_class, results, check_mode):
     ``downloaded`` when all it did was download, a hawkBit action that asks for the download only), else
     ``unchanged``. The modules' warnings are kept under ``warnings``.
     """
-    ran = [_from_legacy(r) for r in results if isinstance(r, dict) and r and not r.get("skipped")]
+    ran = [r for r in results if isinstance(r, dict) and r and not r.get("skipped")]
     components = [c for c in map(_component, ran) if c]
     components += [item for r in ran for item in r.get("devices_items", [])]
     durations = {}

@@ -1,30 +1,48 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, fleetops.upgrade contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One DDI cycle of a hawkBit target whose device is the controller itself, as the role's tasks make it.
+"""One DDI cycle of a hawkBit target: the only definition of it, for every connection and both fleet paths.
 
-The hawkbit_target role runs its cycle as tasks (``tasks/cycle.yml``) when the target needs its own connection
-(SSH, ``become``) or the user's tasks (install, reboot or verify hooks). A target on the controller's local
-connection, with install commands only, runs the same cycle here, inside the worker: the same module calls with
-the same arguments, in the same order and under the same conditions, the same failure handling as the role's
-``rescue``, and the same result for the fleet report. Names of the calls are the role's task names, so a failure
-reads the same on both paths.
+The cycle is a sequence of module calls decided by the server's answers: poll, answer (config data, confirmation),
+download, feedback, install, verify, feedback, config data after the close; or the answer to a cancel. Each call
+runs through one of three runners:
+
+- ``ddi``: the DDI requests (``hawkbit_poll``, ``hawkbit_confirmation``, ``hawkbit_config_data``,
+  ``hawkbit_feedback``), on the API delegate: in the controller's worker, or as modules on the target itself;
+- ``device``: what must happen on the device (``hawkbit_artifact``, ``hawkbit_install``: download, pre-flight,
+  marker, install and verify commands), over the target's connection (in the worker when the target is the controller);
+- ``local``: checks that are computation only (the commands' shell syntax), always in the worker.
+
+The user's tasks (install, reboot, verify hooks) and a reboot of a device that is not the controller are Ansible
+tasks, so the cycle has phase boundaries (``phase``):
+
+- ``cycle``: the whole cycle in one go (the controller path, ``fleet_batch``); a reboot asked for fails the target,
+  as ``ansible.builtin.reboot`` does on a local connection;
+- ``start``: the role's first call: the whole cycle too, unless a hook or a reboot must run as tasks; it then stops
+  after the ``proceeding`` feedback and the install (or the installation marker) and hands over (``pending``):
+  the action id, the chunks with their downloaded files, whether a reboot is needed, and ``resume``, what the
+  second call needs;
+- ``finish``: the role's second call, after the hooks: the verify command, the ``closed`` feedback (success, or
+  failure naming the failed hook task), the marker cleared, config data after the close, and the record;
+- ``preflight``: the fleet pre-flight (check mode): the commands' check and one poll.
+
+In check mode ``cycle`` and ``preflight`` poll once; ``start`` also runs the read-only pre-flight on the device.
 """
 
 from __future__ import annotations
 
 __metaclass__ = type
 
-import os
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._action import CONTROLLER_NAMES
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._device_steps import REPORT_STEP, StepsError
 
 FAILURE_LINES = 10
-CHECK_COMMANDS = "Check the install and verify commands (no shell syntax) before the server is contacted"
+# the "to" of a chunk the action asked to download only (the record's status is then "downloaded")
+DOWNLOAD_ONLY_MARK = " (downloaded, not installed)"
+PHASES = ("cycle", "start", "finish", "preflight")
+REBOOT_ON_CONTROLLER = "Running ansible.builtin.reboot with local connection would reboot the control node."
 
 CYCLE_SPEC = dict(
     download_dir=dict(type="path", required=True),
@@ -40,6 +58,8 @@ CYCLE_SPEC = dict(
     api_delegate=dict(type="str", default="localhost"),
     survey_reads_action=dict(type="bool", default=True),
 )
+# what the second phase needs of the first one's module results (cycle_report's inputs), never a secret
+KEPT = ("changed", "action", "installed_action", "deployment", "cancel", "config_data_requested")
 
 
 class CycleArgumentsError(StepsError):
@@ -54,7 +74,7 @@ def cycle_params(args):
 
 
 def needs_own_connection(args):
-    """Why the cycle must run as the role's tasks (user hooks, become, another API delegate), or None."""
+    """Why the target cannot run in the controller path's threads (user hooks, become, another API delegate), or None."""
     params = cycle_params(args)
     hooks = [name for name in ("install_tasks", "reboot_tasks", "verify_tasks") if params[name]]
     if hooks:
@@ -66,11 +86,28 @@ def needs_own_connection(args):
     return None
 
 
+def api_delegate_error(args, host):
+    """The refusal of an API delegate that is neither the controller nor the target itself, or None."""
+    delegate = cycle_params(args)["api_delegate"]
+    if delegate in CONTROLLER_NAMES or delegate == host:
+        return None
+    return ("hawkbit_target_api_delegate is %r: the DDI requests run on the controller (localhost, the default) or on the "
+            "target itself (%s), no other host; nothing was sent to the server" % (delegate, host))
+
+
 class StepFailed(Exception):
     def __init__(self, name, result):
         super().__init__(name)
         self.name = name
         self.result = result
+
+
+class HandOver(Exception):
+    """The cycle stops for the role's tasks (hooks, reboot); ``hooks`` is what they need."""
+
+    def __init__(self, hooks):
+        super().__init__("hand over")
+        self.hooks = hooks
 
 
 def _parts_and_versions(chunks):
@@ -81,80 +118,107 @@ def _changed(result):
     return bool((result or {}).get("changed"))
 
 
-def cycle_report(results):
-    """What one DDI cycle did, for the device's report record: the one place that says it, for both paths.
+def _kept(result):
+    if isinstance(result, bool):
+        return result
+    return {key: value for key, value in (result or {}).items() if key in KEPT}
 
-    ``results`` are the cycle's module results by the role's register names (without ``hawkbit_target_``):
-    ``first_poll``, ``second_poll``, ``confirmed``, ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``,
-    ``closed`` (the success feedback: a step failing after it, such as the config data, leaves the action installed),
-    ``cancel_answer``, ``cancel_started`` (the installation marker was there) and ``failure`` (``step``, ``msg``,
-    ``reached``: false when no connection to the server was made) when a step failed. Missing or skipped results count as not run.
+
+def cycle_report(results):
+    """What one DDI cycle did, as the one result the device's report record is made of (``make_record``'s input).
+
+    ``results`` are the cycle's module results by name: ``first_poll``, ``second_poll``, ``confirmed``,
+    ``auto_confirm``, ``download``, ``downloaded``, ``proceeding``, ``closed`` (the success feedback: a step failing
+    after it, such as the config data, leaves the action installed), ``cancel_answer``, ``cancel_started`` (the
+    installation marker was there) and ``failure`` (``step``, ``msg``, ``reached``: false when no connection to the
+    server was made) when a step failed. Missing results count as not run.
     """
     first = results.get("first_poll") or {}
     second = results.get("second_poll") or {}
-    action = (second if second.get("action") else first).get("action") or {}
+    last = second if second.get("action") else first
+    action = last.get("action") or {}
     installed_before = (first.get("installed_action") or {}).get("id") or "none"
     failure = results.get("failure")
     if failure:
         action_id = action.get("id") if action.get("id") is not None else (first.get("action") or {}).get("id")
         done = "installed and closed" if _changed(results.get("closed")) else \
             "reported failed" if _changed(results.get("proceeding")) else "left open"
-        state = "action %s %s" % (action_id, done) if action_id is not None else "unchanged"
-        report = {"device_class": "hawkbit", "status": "failed", "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
-                  "device_state": state, "items": []}
+        report = {"changed": False, "failed": True, "msg": "%s: %s" % (failure.get("step"), failure.get("msg") or "failed"),
+                  "device_state": "action %s %s" % (action_id, done) if action_id is not None else "unchanged"}
         if str(failure.get("reached")).lower() == "false":
             report["reached"] = False  # no connection to the server was made: the report counts the target unreachable
+        if failure.get("unreachable"):
+            report["unreachable"] = True  # the target's own connection failed
         return report
     kind = action.get("type")
-    unread = not (second if second.get("action") else first).get(kind if kind == "cancel" else "deployment")
-    if kind in ("deployment", "cancel") and unread:  # check mode without reading the action (survey_reads_action)
-        items = [{"component": "distribution set", "from": "none" if installed_before == "none" else "action %s" % installed_before,
+    source = "none" if installed_before == "none" else "action %s" % installed_before
+    if kind in ("deployment", "cancel") and not last.get(kind if kind == "cancel" else "deployment"):
+        # check mode without reading the action (survey_reads_action)
+        items = [{"component": "distribution set", "from": source,
                   "to": "%s action %s (not read)" % (kind, action.get("id")), "changed": True}]
-        return {"device_class": "hawkbit", "status": "changed", "action": action, "items": items}
+        return {"changed": True, "failed": False, "action": action, "devices_items": items}
+    download_only = False
     if kind == "deployment":
-        deployment = (second if second.get("action") else first)["deployment"]
+        deployment = last["deployment"]
         install_now = deployment["update"] != "skip"
         fetched = _changed(results.get("download"))
-        source = "none" if installed_before == "none" else "action %s" % installed_before
         items = [{"component": "%s %s" % (chunk.get("part"), chunk.get("name")), "from": source,
-                  "to": "%s%s" % (chunk.get("version"), "" if install_now else " (downloaded, not installed)"),
+                  "to": "%s%s" % (chunk.get("version"), "" if install_now else DOWNLOAD_ONLY_MARK),
                   "changed": install_now or fetched} for chunk in deployment["chunks"]]
         changed = install_now or fetched or _changed(results.get("downloaded"))
+        download_only = changed and not install_now  # the record says downloaded, not upgraded
     elif kind == "cancel":
-        started = boolean(results.get("cancel_started") or False, strict=False)
+        started = bool(results.get("cancel_started"))
         changed = _changed(results.get("cancel_answer"))
-        stop_id = ((second if second.get("action") else first).get("cancel") or {}).get("stop_id")
-        items = [{"component": "cancel of action %s" % stop_id, "from": "open",
+        items = [{"component": "cancel of action %s" % (last.get("cancel") or {}).get("stop_id"), "from": "open",
                   "to": "rejected (installation under way)" if started else "canceled", "changed": changed}]
     else:
         changed = _changed(results.get("confirmed")) or _changed(results.get("auto_confirm"))
         items = [{"component": "installed action (%s open)" % kind, "from": installed_before, "to": installed_before,
                   "changed": False}]
-    report = {"device_class": "hawkbit", "status": "changed" if changed else "ok", "action": action, "items": items}
-    if kind == "deployment" and changed and not install_now:
-        report["download_only"] = True  # the action asks for the download only: the record says downloaded
+    report = {"changed": changed, "failed": False, "action": action, "devices_items": items}
+    if download_only:
+        report["download_only"] = True
     return report
 
 
 class HawkbitCycle:
-    """``run()`` returns ``[(step name, module result)]``; its last entry, ``report``, is what the record is made of."""
+    """``run()`` returns ``[(step name, module result)]``; its last entry, ``report``, is what the record is made of,
+    unless the cycle handed over to the role's tasks (``pending``: what they need, ``resume``: what ``finish`` needs).
 
-    def __init__(self, common, args, run_step, check_mode=False):
+    ``run_step(module, args, check_mode=None)`` runs a module in this worker (the checks, and every call without
+    ``ddi_step``/``device_step``); ``ddi_step`` and ``device_step`` run the DDI requests and the device's calls.
+    ``device_is_controller``: the target is the controller itself (a local connection), which no task may reboot.
+    """
+
+    def __init__(self, common, args, run_step, check_mode=False, phase="cycle", resume=None, failure=None, rebooted=False,
+                 ddi_step=None, device_step=None, device_is_controller=True):
+        if phase not in PHASES:
+            raise CycleArgumentsError("the hawkBit cycle has the phases %s, not %r" % (", ".join(PHASES), phase))
+        if phase == "finish" and not (resume or {}).get("action_id"):
+            raise CycleArgumentsError("the finish phase of the hawkBit cycle needs resume, the start phase's resume")
         self.common = dict(common or {})
         self.params = cycle_params(args)
-        self.run_step = run_step
+        self.runners = {"local": run_step, "ddi": ddi_step or run_step, "device": device_step or run_step}
         self.check_mode = check_mode
+        self.phase = phase
+        self.resume = dict(resume or {})
+        self.hook_failure = failure or {}
+        self.rebooted = rebooted
+        self.device_is_controller = device_is_controller
         self.ran = []
-        self.results = {}
-        self.action_id = None
+        self.results = dict(self.resume.get("results") or {})
+        self.action_id = self.resume.get("action_id")
+        self.pending = None
 
-    def call(self, name, module, args, ddi=True, check_mode=None, register=None):
-        """One module call, its result kept under ``register``; a failed one ends the cycle (the role's ``rescue``)."""
-        args = dict(self.common, **args) if ddi else args
+    def call(self, name, module, args, where="ddi", check_mode=None, register=None):
+        """One module call, its result kept under ``register``; a failed one ends the cycle (``failed``)."""
+        if module != "hawkbit_install":  # the hawkbit group's modules: the connection (downloads too, on the device)
+            args = dict(self.common, **args)
         if check_mode is None:
-            result = self.run_step(module, args)
-        else:  # a check on the way (the role's check_mode: true, changed_when: false)
-            result = dict(self.run_step(module, args, check_mode=check_mode), changed=False)
+            result = self.runners[where](module, args)
+        else:  # a check on the way, in this worker
+            result = dict(self.runners["local"](module, args, check_mode=check_mode), changed=False)
         self.ran.append((name, result))
         if register:
             self.results[register] = result
@@ -164,35 +228,44 @@ class HawkbitCycle:
 
     def run(self):
         try:
-            if ("target_token" in self.common) == ("gateway_token" in self.common):
-                self.ran.append(("Check the credentials", {"failed": True, "msg": "set exactly one of "
-                                 "hawkbit_target_target_token and hawkbit_target_gateway_token"}))
-                raise StepFailed(*self.ran[-1])
-            self.check_commands()
-            if self.check_mode:  # what the role's pre-flight asks (tasks/preflight.yml): one poll
-                report = self.call("Poll the server", "hawkbit_poll", {"read_action": self.params["survey_reads_action"]})
+            if self.phase == "finish":
+                self.finish()
             else:
+                if ("target_token" in self.common) == ("gateway_token" in self.common):
+                    self.ran.append(("Check the credentials", {"failed": True, "msg": "set exactly one of "
+                                     "hawkbit_target_target_token and hawkbit_target_gateway_token"}))
+                    raise StepFailed(*self.ran[-1])
+                self.check_commands()
+                if self.phase == "preflight" or self.check_mode:  # one poll says what the run would do
+                    poll = self.call("Poll the server", "hawkbit_poll", {"read_action": self.params["survey_reads_action"]})
+                    if self.phase == "start":  # the role in check mode: what the run would do with the open action
+                        self.device_preflight(poll)
+                        poll = cycle_report(self.predicted(poll))
+                    self.ran.append((REPORT_STEP, poll))
+                    return self.ran
                 self.cycle()
-                report = cycle_report(self.results)
+        except HandOver as handed:
+            self.pending = handed.hooks
+            self.ran.append((REPORT_STEP, dict(cycle_report(self.results), msg="handed over to the role's tasks")))
+            return self.ran
         except StepFailed as failure:
-            report = self.failed(failure)
-        self.ran.append((REPORT_STEP, report))
+            self.ran.append((REPORT_STEP, self.failed(failure)))
+            return self.ran
+        self.ran.append((REPORT_STEP, cycle_report(self.results)))
         return self.ran
 
     def check_commands(self):
-        """cycle.yml's and preflight.yml's first module call: commands with shell syntax fail before any request."""
+        """The first module call: commands with shell syntax fail before any request."""
         params = self.params
-        self.call(CHECK_COMMANDS, "hawkbit_install",
+        self.call("Check the install and verify commands (no shell syntax) before the server is contacted", "hawkbit_install",
                   {"stage": "check", "commands": {} if params["install_tasks"] else params["install_commands"],
-                   "verify_command": "" if params["verify_tasks"] else params["verify_command"]}, ddi=False)
+                   "verify_command": "" if params["verify_tasks"] else params["verify_command"]}, where="local")
 
-    # ------------------------------------------------------------------ cycle.yml's block
+    # ------------------------------------------------------------------ start (and cycle)
     def cycle(self):
         first = self.call("Poll the server", "hawkbit_poll", {}, register="first_poll")
         kind = first["action"]["type"]
-        if kind in ("deployment", "confirmation") and first["deployment"]["download"] != "skip":
-            self.call("Pre-flight on the device (Python, download directory, free space)", "hawkbit_artifact",
-                      {"chunks": first["deployment"]["chunks"], "dest": self.params["download_dir"], "preflight_only": True})
+        self.device_preflight(first)
         self.answer(first)
         poll = first
         if kind == "confirmation" and (_changed(self.results.get("confirmed")) or _changed(self.results.get("auto_confirm"))):
@@ -201,13 +274,31 @@ class HawkbitCycle:
             self.deployment(poll, (first["installed_action"] or {}).get("id") or "none")
         elif poll["action"]["type"] == "cancel":
             self.cancel(poll)
-        asked = [self.results.get(name) or {} for name in ("closed", "downloaded")]
-        if self.params["config_data"] and any(result.get("config_data_requested") for result in asked):
-            self.call("Send the config data the server asks for after the action closed (so that the next run has "
-                      "nothing to do)", "hawkbit_config_data", {"data": self.params["config_data"]})
+        self.config_data_after_close()
+
+    def predicted(self, poll):
+        """The results the run would have, as far as one poll tells (check mode of the role)."""
+        kind, policy = (poll.get("action") or {}).get("type"), self.params["confirmation_policy"]
+        results, would = {"first_poll": poll}, {"changed": True}
+        if kind == "confirmation" and policy != "wait":
+            results["confirmed" if policy == "confirm" else "auto_confirm"] = would
+        if kind == "deployment" and poll.get("deployment") and poll["deployment"]["download"] != "skip":
+            results["download"] = would
+        if kind == "cancel":
+            results["cancel_answer"] = would
+        return results
+
+    def device_preflight(self, poll):
+        """Python, the download directory and its free space on the device, before anything is reported."""
+        deployment = poll.get("deployment")
+        if (poll.get("action") or {}).get("type") in ("deployment", "confirmation") and deployment \
+                and deployment["download"] != "skip":
+            self.call("Pre-flight on the device (Python, download directory, free space)", "hawkbit_artifact",
+                      {"chunks": deployment["chunks"], "dest": self.params["download_dir"], "preflight_only": True},
+                      where="device")
 
     def answer(self, first):
-        """answer.yml: config data, auto-confirm, confirmation."""
+        """Config data, auto-confirm, confirmation."""
         params = self.params
         if first["config_data_requested"] and params["config_data"]:
             self.call("Send the config data the server asks for", "hawkbit_config_data", {"data": params["config_data"]})
@@ -219,21 +310,20 @@ class HawkbitCycle:
                       {"action_id": first["action"]["id"], "confirmation": "confirmed"}, register="confirmed")
 
     def deployment(self, poll, installed_before):
-        """deployment.yml and install.yml."""
         params = self.params
         self.action_id = poll["action"]["id"]
         deployment = poll["deployment"]
         chunks, dest = deployment["chunks"], params["download_dir"]
         install_now = deployment["update"] != "skip"
-        if install_now:
+        if install_now and not params["install_tasks"]:
             self.call("Check the install commands (a missing one or a wrong variable fails here, before anything is "
                       "downloaded or reported)", "hawkbit_install",
                       {"action_id": self.action_id, "dest": dest, "chunks": chunks, "commands": params["install_commands"]},
-                      ddi=False, check_mode=True)
+                      where="local", check_mode=True)
         download = {}
         if deployment["download"] != "skip":
             download = self.call("Download and verify the artifacts on the device", "hawkbit_artifact",
-                                 {"chunks": chunks, "dest": dest}, register="download")
+                                 {"chunks": chunks, "dest": dest}, where="device", register="download")
         if not install_now and (_changed(download) or deployment["maintenance_window"] is None):
             waiting = "download only" if deployment["maintenance_window"] is None else "waiting for the maintenance window"
             self.call("Report the download (the installation waits)", "hawkbit_feedback",
@@ -247,50 +337,95 @@ class HawkbitCycle:
         self.call("Report that the installation starts", "hawkbit_feedback",
                   {"action_id": self.action_id, "execution": "proceeding",
                    "details": ["installing %s" % ", ".join(str(c.get("part")) for c in chunks)]}, register="proceeding")
+        self.resume = {"action_id": self.action_id, "chunks": chunks}
+        if params["install_tasks"]:
+            self.call("Mark the installation as started on the device", "hawkbit_install",
+                      {"stage": "start", "action_id": self.action_id, "dest": dest}, where="device")
+            self.hand_over(chunks, paths, reboot=False)
         installed = self.call("Install every chunk through its command", "hawkbit_install",
                               {"action_id": self.action_id, "dest": dest, "chunks": chunks, "paths": paths,
                                "commands": params["install_commands"], "reboot_exit_code": params["reboot_exit_code"],
-                               "installed_before": installed_before}, ddi=False)
-        if installed.get("reboot_required"):
+                               "installed_before": installed_before}, where="device")
+        reboot = bool(installed.get("reboot_required"))
+        if reboot and not params["reboot_tasks"] and (self.device_is_controller or self.phase == "cycle"):
             # what ansible.builtin.reboot answers on the controller's local connection
-            self.ran.append(("Reboot the device", {"failed": True, "rebooted": False,
-                                                   "msg": "Running ansible.builtin.reboot with local connection would reboot the control node."}))
+            self.ran.append(("Reboot the device", {"failed": True, "rebooted": False, "msg": REBOOT_ON_CONTROLLER}))
             raise StepFailed(*self.ran[-1])
-        if params["verify_command"]:
+        if reboot or params["verify_tasks"]:
+            self.hand_over(chunks, paths, reboot=reboot)
+        self.close(chunks)
+
+    def hand_over(self, chunks, paths, reboot):
+        """Stop here for the role's tasks (only the role's first call does: the controller path has no hooks)."""
+        if self.phase != "start":
+            raise StepFailed("Hand over to the role's tasks", {"failed": True, "msg": "the user's tasks only run in the "
+                                                               "hawkbit_target role (fleet_device phase start)"})
+        params = self.params
+        self.resume["results"] = {name: _kept(result) for name, result in self.results.items()}
+        raise HandOver({
+            "action_id": self.action_id, "reboot": reboot, "install_tasks": bool(params["install_tasks"]),
+            "reboot_tasks": bool(params["reboot_tasks"]), "verify_tasks": bool(params["verify_tasks"]),
+            "chunks": [dict(chunk, paths=list(paths.get(str(chunk.get("part"))) or [])) for chunk in chunks]})
+
+    def close(self, chunks):
+        """After the installation (and the reboot): verify, report success, clear the marker."""
+        params, dest = self.params, self.params["download_dir"]
+        if params["verify_command"] and not params["verify_tasks"]:
             self.call("Verify through the command", "hawkbit_install",
                       {"stage": "verify", "action_id": self.action_id, "dest": dest, "verify_command": params["verify_command"]},
-                      ddi=False)
+                      where="device")
         self.call("Report success", "hawkbit_feedback",
                   {"action_id": self.action_id, "execution": "closed", "finished": "success",
-                   "details": ["installed %s" % _parts_and_versions(chunks)]}, register="closed")
+                   "details": ["installed %s%s" % (_parts_and_versions(chunks), " after a reboot" if self.rebooted else "")]},
+                  register="closed")
         self.call("Clear the installation marker", "hawkbit_install",
-                  {"stage": "finish", "action_id": self.action_id, "dest": dest}, ddi=False)
+                  {"stage": "finish", "action_id": self.action_id, "dest": dest}, where="device")
+
+    def config_data_after_close(self):
+        asked = [self.results.get(name) or {} for name in ("closed", "downloaded")]
+        if self.params["config_data"] and any(result.get("config_data_requested") for result in asked):
+            self.call("Send the config data the server asks for after the action closed (so that the next run has "
+                      "nothing to do)", "hawkbit_config_data", {"data": self.params["config_data"]})
 
     def cancel(self, poll):
-        """cancel.yml: accepted before the installation started on the device, rejected once it has."""
+        """Accepted before the installation started on the device, rejected once it has (the marker is there)."""
         stop_id = poll["cancel"]["stop_id"]
-        started = self.results["cancel_started"] = os.path.exists(
-            os.path.join(self.params["download_dir"], ".installing-%s" % stop_id))
+        marker = self.call("Look for an installation under way on the device", "hawkbit_install",
+                           {"stage": "status", "action_id": int(stop_id), "dest": self.params["download_dir"]},
+                           where="device")
+        started = self.results["cancel_started"] = bool(marker.get("installing"))
         self.call("Answer the cancel (accepted before installation, rejected once it started)", "hawkbit_feedback",
                   {"kind": "cancel", "action_id": poll["action"]["id"],
                    "execution": "rejected" if started else "closed", "finished": "none" if started else "success",
                    "details": ["installation already started: cancel rejected" if started
                                else "not installed: cancel accepted"]}, register="cancel_answer")
 
-    # ------------------------------------------------------------------ cycle.yml's rescue
+    # ------------------------------------------------------------------ finish
+    def finish(self):
+        """After the role's tasks: their failure reported, or the verify command, success and the config data."""
+        if self.hook_failure:
+            result = self.hook_failure.get("result") or {}
+            raise StepFailed(str(self.hook_failure.get("step") or "the role's tasks"),
+                             dict(result, failed=True) if isinstance(result, dict) else {"failed": True, "msg": str(result)})
+        self.close(self.resume.get("chunks") or [])
+        self.config_data_after_close()
+
+    # ------------------------------------------------------------------ a failed step
     def failed(self, failure):
         result = failure.result
-        if self.check_mode:  # the role's pre-flight records the failed poll itself
+        if self.check_mode:  # the pre-flight records the failed poll itself
             return result
         if _changed(self.results.get("proceeding")) and not _changed(self.results.get("closed")):
             details = (["failed step: %s" % failure.name, str(result.get("msg") or "")]
                        + list(result.get("stderr_lines") or [])[-FAILURE_LINES:]
                        + list(result.get("stdout_lines") or [])[-FAILURE_LINES:])
-            self.ran.append(("Report the failure to the server", self.run_step("hawkbit_feedback", dict(
+            self.ran.append(("Report the failure to the server", self.runners["ddi"]("hawkbit_feedback", dict(
                 self.common, action_id=self.action_id, execution="closed", finished="failure", details=details))))
-        self.results["failure"] = {"step": failure.name, "msg": result.get("msg"), "reached": result.get("reached")}
+        self.results["failure"] = {"step": failure.name, "msg": result.get("msg"), "reached": result.get("reached"),
+                                   "unreachable": bool(result.get("unreachable"))}
         return cycle_report(self.results)
 
 
 def hawkbit_cycle(common, args, run_step, check_mode=False):
+    """The controller path's cycle (``run_device``): the whole cycle in this worker."""
     return HawkbitCycle(common, args, run_step, check_mode).run()

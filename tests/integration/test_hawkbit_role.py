@@ -246,7 +246,9 @@ def test_the_role_twice_in_one_play_starts_afresh(sim, tmp_path):
     run = run_playbook(playbook, fleet.inventory(), tmp_path=tmp_path)
     assert run.rc == 0, failures(run)
     assert fleet.action("twice", action)["status"] == "FINISHED"
-    records = run.results("fleetops.upgrade.hawkbit_target : Record the result for the fleet report")["twice"]
+    # the install command asks for a reboot: the role reboots (its reboot tasks), the cycle's finish records
+    records = run.results("fleetops.upgrade.hawkbit_target : Finish the DDI cycle (verify, report to the server, record "
+                          "the result for the fleet report)")["twice"]
     components = records["record"]["components"]
     assert [item["component"] for item in components] == ["os firmware", "app app"]
 

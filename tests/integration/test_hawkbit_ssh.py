@@ -10,6 +10,7 @@ here is stopped by its pid.
 import getpass
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests.conftest import ROOT, SimProcess, run_playbook, unique
 
 MUTATING = ("POST", "PUT", "DELETE", "PATCH")
 ROLE = "fleetops.upgrade.hawkbit_target : "
+CYCLE = ROLE + "Run the DDI cycle (up to the installation when the user's tasks or a reboot come next)"
 SSHD = os.environ.get("SSHD", "/usr/sbin/sshd")
 PLAYBOOK = """
 - hosts: all
@@ -201,7 +203,8 @@ def test_full_cycle_over_ssh_matches_the_in_process_path(device, sim, tmp_path):
     assert checked.rc == 0, failures(checked)
     assert sim.log(methods=MUTATING) == [] and [e for e in sim.log() if "/artifacts/" in e["path"]] == []
     assert not (tmp_path / "gw1").exists()
-    preflight = checked.result(ROLE + "Pre-flight on the device (Python, download directory, free space)", "gw1")
+    assert len(checked.data["plays"][0]["tasks"]) == 3  # the arguments' check, the cycle, the hooks' include (skipped)
+    preflight = checked.result(CYCLE, "gw1")["steps"]["Pre-flight on the device (Python, download directory, free space)"]
     assert preflight["preflight"]["python_executable"] == python and preflight["preflight"]["lacking"] == []
 
     run = fleet.run()
@@ -217,18 +220,24 @@ def test_full_cycle_over_ssh_matches_the_in_process_path(device, sim, tmp_path):
         assert downloads == [(200, None), (206, "bytes=%d-" % CUT_AFTER)], (host, downloads)
         assert (tmp_path / host / "installed-os").stat().st_size == ARTIFACT_SIZE
         assert (tmp_path / host / "installed-by").read_text().strip() == "root"
-    fetched = run.results(ROLE + "Download and verify the artifacts on the device")
+    assert [task["task"]["name"] for task in run.data["plays"][0]["tasks"]] == [
+        ROLE + "Validating arguments against arg spec 'main' - One hawkBit DDI cycle per device, Ansible playing the device",
+        CYCLE, ROLE + "Install, reboot and verify through tasks, then finish the DDI cycle"]  # no hooks: one cycle task
+    assert all(run.result(CYCLE, host)["pending"] is False for host in ("gw1", "local1"))
+    fetched = {host: run.result(CYCLE, host)["steps"]["Download and verify the artifacts on the device"] for host in ("gw1", "local1")}
     assert fetched["gw1"]["preflight"]["python_executable"] == python  # ran over SSH on the bare device Python
     assert fetched["local1"]["preflight"]["python_executable"] != python
     assert fetched["gw1"]["artifacts"][0]["resumed_from"] == CUT_AFTER
     assert comparable(fetched["gw1"]) == comparable(fetched["local1"])
-    become = fleet.become_log.read_text().splitlines()
-    assert len(become) == 4  # install and verify (hawkbit_install), on each of the two hosts; nothing else
-    assert all("AnsiballZ_hawkbit_install.py" in line for line in become) and sum(python in line for line in become) == 2
-    reports = run.results(ROLE + "Report success")
+    # The device's calls run with the role's become (the downloads too: docs/hawkbit.md), the DDI requests never do:
+    # the pre-flight in check mode; the pre-flight, download, install, verify and marker clearing in the run; per host.
+    become = [re.search(r"AnsiballZ_(\w+)\.py", line).group(1) for line in fleet.become_log.read_text().splitlines()]
+    assert sorted(become) == sorted(["hawkbit_artifact"] * 6 + ["hawkbit_install"] * 6), become
+    assert sum(python in line for line in fleet.become_log.read_text().splitlines()) == 6  # gw1's, on the device Python
 
     def report(host):
-        kept = {k: v for k, v in reports[host].items() if k not in ("durations", "invocation")}
+        reported = run.result(CYCLE, host)["steps"]["Report success"]
+        kept = {k: v for k, v in reported.items() if k not in ("durations", "invocation")}
         return json.dumps(kept, sort_keys=True).replace("action %s" % actions[host], "action N")
     assert report("gw1") == report("local1")
 
@@ -257,7 +266,7 @@ def test_preflight_refusals_leave_the_action_open(device, sim, tmp_path):
     for host in ("big", "busy"):
         action = fleet.action(host, actions[host])
         assert action["status"] == "RUNNING" and not action["closed"] and action["feedback"] == [], (host, action)
-    recorded = run.results(ROLE + "Record the result for the fleet report")
+    recorded = run.results(CYCLE)
     assert recorded["big"]["record"]["device_state"] == "action %s left open" % actions["big"]
     assert recorded["big"]["record"]["msg"].startswith("Pre-flight on the device")
 
@@ -278,3 +287,67 @@ def test_a_failing_install_command_is_reported_but_an_unreachable_device_or_a_wr
     assert failed["status"] == "ERROR" and failed["closed"] and "flash error" in json.dumps(failed["feedback"][-1])
     untouched = fleet.action("gone", actions["gone"])
     assert untouched["status"] == "RUNNING" and untouched["feedback"] == [] and run.stats["gone"]["unreachable"] == 1
+
+
+def task_results(run, host):
+    """How many task results the host cost (each task once, skipped ones too; a loop is one result)."""
+    return sum(host in task["hosts"] for play in run.data["plays"] for task in play["tasks"])
+
+
+def test_hooks_and_a_reboot_over_ssh_run_as_tasks_between_the_cycles_two_phases(device, sim, tmp_path):
+    """The cycle stops where Ansible tasks must run (the user's install, reboot and verify tasks, a reboot), the role
+    runs them over SSH, and the cycle's finish verifies, reports and records; a failed user task is reported to the
+    server as closed/failure with its name and message."""
+    sshd, python = device
+    fleet = Fleet(sim, tmp_path)
+    reboot = tmp_path / "reboot.yml"
+    reboot.write_text("- name: Pretend to reboot\n  ansible.builtin.copy:\n    content: rebooted\n"
+                      "    dest: \"{{ hawkbit_target_download_dir }}/rebooted\"\n    mode: '0644'\n")
+    install = tmp_path / "install.yml"
+    install.write_text(
+        "- name: Install {{ hawkbit_target_chunk.part }} of action {{ hawkbit_target_action_id }}\n"
+        "  ansible.builtin.copy:\n    src: \"{{ item }}\"\n    remote_src: true\n"
+        "    dest: \"{{ hawkbit_target_download_dir }}/tasks-{{ item | basename }}\"\n    mode: '0644'\n"
+        "  loop: \"{{ hawkbit_target_artifact_paths }}\"\n"
+        "- name: Ask for a reboot\n  ansible.builtin.set_fact:\n    hawkbit_target_reboot_required: true\n")
+    verify = tmp_path / "verify.yml"
+    verify.write_text("- name: Check the installed file\n  ansible.builtin.stat:\n"
+                      "    path: \"{{ hawkbit_target_download_dir }}/tasks-fw.bin\"\n  register: installed\n"
+                      "  failed_when: not installed.stat.exists\n")
+    unhealthy = tmp_path / "unhealthy.yml"
+    unhealthy.write_text("- name: Check the device came back healthy\n"
+                         "  ansible.builtin.command: sh -c 'echo not healthy >&2; exit 4'\n  changed_when: false\n")
+    ssh = sshd.hostvars(python)
+    names = {
+        "rebooting": fleet.add("rebooting", **dict(ssh, hawkbit_target_reboot_tasks=str(reboot), hawkbit_target_install_commands={
+            "os": "sh -c 'cp \"$0\" \"$1\"/installed-os && exit 100' {path} {dir}"})),
+        "hooked": fleet.add("hooked", **dict(ssh, hawkbit_target_install_tasks=str(install), hawkbit_target_reboot_tasks=str(reboot),
+                                             hawkbit_target_verify_tasks=str(verify))),
+        "unhealthy": fleet.add("unhealthy", **dict(ssh, hawkbit_target_verify_tasks=str(unhealthy))),
+        "plain": fleet.add("plain", **ssh)}
+    actions = {host: deploy(sim, name) for host, name in names.items()}
+    run = fleet.run()
+    assert run.rc == 2 and set(failures(run)) == {"unhealthy"}, failures(run)
+
+    for host in ("rebooting", "hooked"):
+        action = fleet.action(host, actions[host])
+        assert action["status"] == "FINISHED", (host, action)
+        assert [f["execution"] for f in action["feedback"] if "execution" in f] == ["proceeding", "closed"]
+        assert action["feedback"][-1]["details"] == ["installed os 2.0 after a reboot"], host
+        assert (tmp_path / host / "rebooted").exists() and not list((tmp_path / host).glob(".installing-*")), host
+    assert (tmp_path / "hooked" / "tasks-fw.bin").stat().st_size == ARTIFACT_SIZE
+    assert not (tmp_path / "hooked" / "installed-os").exists()  # the user's tasks installed, not the commands
+
+    failed = fleet.action("unhealthy", actions["unhealthy"])
+    assert failed["status"] == "ERROR" and failed["closed"]
+    details = failed["feedback"][-1]["details"]
+    assert details[0] == "failed step: Check the device came back healthy" and "not healthy" in details, details
+    finish = run.results(ROLE + "Finish the DDI cycle (verify, report to the server, record the result for the fleet report)")
+    assert finish["unhealthy"]["record"]["msg"].startswith("Check the device came back healthy: ")
+    assert finish["unhealthy"]["record"]["device_state"] == "action %s reported failed" % actions["unhealthy"]
+    assert finish["hooked"]["record"]["status"] == "upgraded" and "tok-" not in json.dumps(finish)
+
+    # the cost per device: the arguments' check, the cycle and the (skipped) include of the hooks; where tasks must run,
+    # the include, its start, its four hook tasks (skipped where not asked for), the user's own tasks and the finish
+    counts = {host: task_results(run, host) for host in names}
+    assert counts == {"plain": 3, "rebooting": 10, "hooked": 13, "unhealthy": 11}, counts

@@ -11,6 +11,9 @@ from tests.conftest import SimProcess, run_playbook, unique
 from tests.integration.fleet_support import by_host, run_fleet
 
 TASKS_PATH = {"FLEETOPS_IN_PROCESS": "0"}
+ROLE = "fleetops.upgrade.hawkbit_target : "
+CYCLE = ROLE + "Run the DDI cycle (up to the installation when the user's tasks or a reboot come next)"
+FINISH = ROLE + "Finish the DDI cycle (verify, report to the server, record the result for the fleet report)"
 MUTATING = ("POST", "PUT", "DELETE", "PATCH")
 CHUNKS = [{"part": "os", "name": "firmware", "version": "2.0", "artifacts": [{"filename": "fw.bin", "size": 20000}]},
           {"part": "app", "name": "app", "version": "5.1", "artifacts": [{"filename": "app.tar", "size": 1000}]}]
@@ -119,7 +122,7 @@ def test_worker_and_tasks_leave_the_same_server_device_and_report(sim, tmp_path)
     worker_run, worker_report = run_fleet(worker.inventory, tmp_path / "worker", **rollout)
     tasks_run, tasks_report = run_fleet(tasks.inventory, tmp_path / "tasks", env=TASKS_PATH, **rollout)
     assert worker_run.rc == tasks_run.rc == 2, worker_run.stdout[-3000:] + tasks_run.stdout[-3000:]
-    assert "Poll the server" not in worker_run.stdout and "Poll the server" in tasks_run.stdout
+    assert CYCLE not in worker_run.stdout and CYCLE in tasks_run.stdout
 
     assert worker.report(worker_report) == tasks.report(tasks_report)
     assert worker.server_side() == tasks.server_side()
@@ -185,45 +188,17 @@ def test_the_role_alone_runs_the_cycle_in_the_worker_and_hooks_as_tasks(sim, tmp
     playbook = "- hosts: all\n  gather_facts: false\n  roles:\n    - role: fleetops.upgrade.hawkbit_target\n"
     run = run_playbook(playbook, inventory, tmp_path=tmp_path, diff=True)
     assert run.rc == 0, run.stdout[-3000:]
-    in_worker = run.results("fleetops.upgrade.hawkbit_target : Run one DDI cycle in this worker (a target on the "
-                            "controller without hooks; skipped otherwise)")
-    assert in_worker["quick"]["record"]["status"] == "upgraded" and in_worker["quick"]["changed"]
-    assert [c["component"] for c in in_worker["quick"]["record"]["components"]] == ["os firmware", "app app"]
-    assert in_worker["hooked"]["skipped"] and "the user's tasks run the verify" in in_worker["hooked"]["skip_reason"]
-    assert "tok-" not in str(in_worker["quick"])
+    cycle = run.results(CYCLE)
+    assert cycle["quick"]["record"]["status"] == "upgraded" and cycle["quick"]["changed"] and not cycle["quick"]["pending"]
+    assert [c["component"] for c in cycle["quick"]["record"]["components"]] == ["os firmware", "app app"]
+    # the user's verify tasks come after the install: the cycle hands over, and its finish records
+    hooked = cycle["hooked"]
+    assert hooked["pending"] and hooked["hooks"]["verify_tasks"] and not hooked["hooks"]["reboot"] and "record" not in hooked
+    assert [c["part"] for c in hooked["hooks"]["chunks"]] == ["os", "app"]
+    assert run.result(FINISH, "hooked")["record"]["status"] == "upgraded"
+    assert "tok-" not in str(cycle) and "tok-" not in str(run.results(FINISH))
     for host, name in names.items():
         action = list(sim.device(name)["actions"].values())[-1]
         assert action["status"] == "FINISHED", host
     again = run_playbook(playbook, inventory, tmp_path=tmp_path)
     assert again.rc == 0 and not any(s["changed"] for s in again.stats.values()), again.stats
-
-
-RECORD_MISUSE = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: A cycle's results with another class
-      fleetops.upgrade.fleet_record:
-        device_class: encedo
-        hawkbit_cycle: {first_poll: {}}
-      ignore_errors: true
-    - name: A cycle that is not a dict
-      fleetops.upgrade.fleet_record:
-        device_class: hawkbit
-        hawkbit_cycle: [first_poll]
-      ignore_errors: true
-    - name: A cycle with nothing to do
-      fleetops.upgrade.fleet_record:
-        device_class: hawkbit
-        hawkbit_cycle: {first_poll: {changed: false, action: null}}
-"""
-
-
-def test_fleet_record_refuses_a_cycle_it_cannot_read(tmp_path):
-    run = run_playbook(RECORD_MISUSE, tmp_path=tmp_path)
-    assert run.rc == 0, run.stdout[-2000:]
-    other_class = run.result("A cycle's results with another class")
-    assert other_class["failed"] and "device_class 'encedo'" in other_class["msg"]
-    not_a_dict = run.result("A cycle that is not a dict")
-    assert not_a_dict["failed"] and "argument 'hawkbit_cycle' is of type" in not_a_dict["msg"] and "list" in not_a_dict["msg"]
-    assert run.result("A cycle with nothing to do")["record"]["status"] == "unchanged"

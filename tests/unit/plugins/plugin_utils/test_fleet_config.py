@@ -39,7 +39,7 @@ def test_every_rollout_variable_of_the_playbook_is_known():
 def test_the_roles_files_give_the_known_names():
     known = known_role_variables()
     assert {"encedo_firmware_version", "appresponse_version", "hawkbit_target_gateway_token", "magewell_serial",
-            "hawkbit_target_in_worker", "hawkbit_target_failure"} <= known
+            "hawkbit_target_cycle", "hawkbit_target_failure"} <= known
     assert "encedo_firmware_versoin" not in known
 
 

@@ -4,6 +4,7 @@ refusals for a device's configuration."""
 import pytest
 
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils import _fleet_records as records
+from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
 FIRMWARE = {"changed": True, "component": "firmware", "previous_version": "1.2.2", "version": "1.3.0",
             "msg": "would upgrade firmware from 1.2.2 to 1.3.0"}
@@ -41,15 +42,19 @@ def test_a_device_whose_api_cannot_be_reached_is_unreachable(result, status):
     assert records.make_record("encedo", [result], check_mode=False)["status"] == status
 
 
-def cycle(to, status="changed"):
-    return {"status": status, "action": {"type": "deployment", "id": 7},
-            "items": [{"component": "os rootfs", "from": "none", "to": to, "changed": True}]}
+def cycle(update):
+    """A hawkBit cycle's report (the one result its record is made of): the deployment installed, or (``update``
+    skip) only downloaded."""
+    chunks = [{"part": "os", "name": "rootfs", "version": "2.0", "artifacts": []}]
+    poll = {"action": {"type": "deployment", "id": "7"}, "installed_action": None,
+            "deployment": {"download": "forced", "update": update, "maintenance_window": None, "chunks": chunks}}
+    return cycle_report({"first_poll": poll, "download": {"changed": True}})
 
 
 def test_a_download_only_action_is_downloaded_not_upgraded():
-    assert records.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=False)["status"] == "downloaded"
-    assert records.make_record("hawkbit", [cycle("2.0")], check_mode=False)["status"] == "upgraded"
-    assert records.make_record("hawkbit", [cycle("2.0 (downloaded, not installed)")], check_mode=True)["status"] == "would_upgrade"
+    assert records.make_record("hawkbit", [cycle("skip")], check_mode=False)["status"] == "downloaded"
+    assert records.make_record("hawkbit", [cycle("forced")], check_mode=False)["status"] == "upgraded"
+    assert records.make_record("hawkbit", [cycle("skip")], check_mode=True)["status"] == "would_upgrade"
 
 
 def test_module_warnings_reach_the_record_and_the_task_result_each_once():
@@ -67,7 +72,7 @@ def test_the_task_result_of_a_failed_step_fails_with_the_record():
     assert result["changed"] and result["failed"] and result["unreachable"]
     assert (result["msg"], result["device_state"], result["record"]["status"]) == ("no route", "not reached", "unreachable")
     assert result["diff"] == [{"before": "1.2.2", "after": "1.3.0"}] and set(result["steps"]) == {"firmware", "ui"}
-    reported = records.device_task_result("hawkbit", [("poll", FIRMWARE), (records.REPORT_STEP, cycle("2.0"))], False)
+    reported = records.device_task_result("hawkbit", [("poll", FIRMWARE), (records.REPORT_STEP, cycle("forced"))], False)
     assert [c["component"] for c in reported["record"]["components"]] == ["os rootfs"]  # the report step alone
 
 

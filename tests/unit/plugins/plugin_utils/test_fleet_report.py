@@ -8,10 +8,11 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_records im
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_schedule import rollout_settings
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool import SPOOL_NAME, start_spool, write_host_outcomes
 from ansible_collections.fleetops.upgrade.plugins.plugin_utils._report_render import ReportWriteError
+from tests.unit.plugins.plugin_utils.test_fleet_records import cycle
 
 STARTED, ENDED = "2026-01-01T00:00:00+00:00", "2026-01-01T00:01:00+00:00"
-CYCLE = {"status": "changed", "action": {"type": "deployment", "id": 7},
-         "items": [{"component": "os rootfs", "from": "none", "to": "2.0 (downloaded, not installed)", "changed": True}]}
+# a hawkBit cycle that only downloaded (its action asks for the download only)
+CYCLE = cycle("skip")
 
 
 def big_report(count):

@@ -145,21 +145,21 @@ def test_an_upgrade_records_each_chunk_from_the_installed_action():
     assert outcome["record"]["components"] == [{"component": "os firmware", "from": "action 3", "to": "2.0", "changed": True}]
 
 
-def test_the_role_tasks_registered_results_make_the_same_report():
-    """fleet_record's hawkbit_cycle: skipped registered results count as not run, a templated boolean may be a string."""
+def test_the_cycle_report_says_what_was_done_with_the_open_action():
+    """cycle_report: skipped results count as not run; a window action downloaded; a cancel accepted or rejected."""
     from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import cycle_report
 
     skipped = {"skipped": True, "changed": False}
     window = dict(DEPLOYMENT, deployment=dict(DEPLOYMENT["deployment"], update="skip", maintenance_window="unavailable"))
     report = cycle_report({"first_poll": window, "second_poll": {}, "confirmed": skipped, "download": {"changed": True},
                            "downloaded": skipped, "failure": {}})
-    assert report["status"] == "changed"
-    assert report["items"] == [{"component": "os firmware", "from": "action 3", "to": "2.0 (downloaded, not installed)",
-                                "changed": True}]
+    assert report["changed"] and not report["failed"] and report["download_only"]
+    assert report["devices_items"] == [{"component": "os firmware", "from": "action 3", "to": "2.0 (downloaded, not installed)",
+                                        "changed": True}]
     cancel = {"action": {"type": "cancel", "id": "8"}, "cancel": {"stop_id": "7"}, "installed_action": None}
-    for started, to in (("False", "canceled"), ("True", "rejected (installation under way)"), (False, "canceled")):
+    for started, to in ((False, "canceled"), (True, "rejected (installation under way)")):
         report = cycle_report({"first_poll": cancel, "cancel_started": started, "cancel_answer": {"changed": True}})
-        assert report["items"][0]["to"] == to and report["items"][0]["component"] == "cancel of action 7"
+        assert report["devices_items"][0]["to"] == to and report["devices_items"][0]["component"] == "cancel of action 7"
     failed = cycle_report({"first_poll": DEPLOYMENT, "proceeding": {"changed": True},
                           "failure": {"step": "Reboot the device", "msg": "timed out"}})
     assert (failed["msg"], failed["device_state"]) == ("Reboot the device: timed out", "action 7 reported failed")
@@ -173,9 +173,9 @@ def test_check_mode_without_reading_the_action_reports_what_it_knows():
 
     unread = dict(DEPLOYMENT, deployment=None, action_read=False)
     report = cycle_report({"first_poll": unread})
-    assert report["status"] == "changed"
-    assert report["items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
-                                "changed": True}]
+    assert report["changed"]
+    assert report["devices_items"] == [{"component": "distribution set", "from": "action 3", "to": "deployment action 7 (not read)",
+                                        "changed": True}]
     script = Script(hawkbit_poll=unread)
     run_device(DEVICE_CLASSES["hawkbit"], COMMON, cycle({"survey_reads_action": False}), script, check_mode=True)
     assert script.calls[-1][1]["read_action"] is False
@@ -212,3 +212,115 @@ def test_a_download_only_action_and_a_server_never_reached_say_so_in_the_report(
     answered = cycle_report({"first_poll": {"failed": True}, "failure": {"step": "Poll the server", "msg": "401",
                                                                          "reached": None}})
     assert "reached" not in answered and make_record("hawkbit", [answered], False)["status"] == "failed"
+
+
+# ---------------------------------------------------------------------------- phases, runners (the role's path)
+def phase_cycle(args=None, check_mode=False, device_is_controller=False, **answers):
+    """A role-path cycle whose DDI requests, device calls and checks each go to a runner of their own."""
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import HawkbitCycle
+
+    local, ddi, device = Script(**answers), Script(**answers), Script(**answers)
+    made = HawkbitCycle(COMMON, cycle(args)["cycle"], local, check_mode, phase="start", ddi_step=ddi, device_step=device,
+                        device_is_controller=device_is_controller)
+    return made, local, ddi, device
+
+
+def test_each_call_runs_where_it_belongs():
+    """DDI requests on the API delegate (with the connection), the device's calls over its connection (downloads with the
+    connection too, as the artifacts need the token), the commands' checks in the worker."""
+    made, local, ddi, device = phase_cycle(hawkbit_poll=DEPLOYMENT, hawkbit_artifact={"changed": True, "paths": {"os": ["/d/os/fw"]}})
+    ran = made.run()
+    assert made.pending is None and device_outcome("hawkbit", ran, False)["record"]["status"] == "upgraded"
+    assert local.modules() == ["hawkbit_install", "hawkbit_install"]  # the commands' check, the install plan in check mode
+    assert ddi.modules() == ["hawkbit_poll", "hawkbit_feedback", "hawkbit_feedback"]
+    assert [args["execution"] for _m, args, _c in ddi.calls if "execution" in args] == ["proceeding", "closed"]
+    assert device.modules() == ["hawkbit_artifact", "hawkbit_artifact", "hawkbit_install", "hawkbit_install"]
+    assert [args.get("stage", "install") for m, args, _c in device.calls if m == "hawkbit_install"] == ["install", "finish"]
+    assert all(args["target_token"] == "tok" for _m, args, _c in ddi.calls + device.calls[:2])
+    assert all("target_token" not in args for m, args, _c in device.calls + local.calls if m == "hawkbit_install")
+
+
+def test_install_tasks_hand_over_after_the_proceeding_feedback_and_the_marker():
+    made, _local, ddi, device = phase_cycle({"install_tasks": "install.yml"}, hawkbit_poll=DEPLOYMENT,
+                                            hawkbit_artifact={"changed": True, "paths": {"os": ["/d/os/fw.bin"]}})
+    ran = made.run()
+    assert ddi.modules() == ["hawkbit_poll", "hawkbit_feedback"] and ddi.calls[-1][1]["execution"] == "proceeding"
+    assert device.calls[-1][1] == {"stage": "start", "action_id": "7", "dest": "/var/lib/fw"}
+    assert made.pending == {"action_id": "7", "reboot": False, "install_tasks": True, "reboot_tasks": False,
+                            "verify_tasks": False, "chunks": [dict(CHUNKS[0], paths=["/d/os/fw.bin"])]}
+    assert made.resume["action_id"] == "7" and made.resume["results"]["proceeding"] == {"changed": True}
+    assert "tok" not in str(made.resume)  # what the finish needs, no secret
+    assert ran[-1][0] == "report" and not ran[-1][1]["failed"]
+
+
+def test_a_reboot_over_ssh_hands_over_and_the_finish_verifies_and_reports_after_the_reboot():
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import HawkbitCycle
+
+    made, _local, _ddi, device = phase_cycle({"verify_command": "check-it", "config_data": {"hw": "2"}}, hawkbit_poll=DEPLOYMENT,
+                                             hawkbit_install={"changed": True, "reboot_required": True})
+    made.run()
+    assert made.pending["reboot"] is True and device.modules()[-1] == "hawkbit_install"  # install ran, not verify
+    finish_ddi, finish_device = Script(hawkbit_feedback={"changed": True, "config_data_requested": True}), Script()
+    finish = HawkbitCycle(COMMON, cycle({"verify_command": "check-it", "config_data": {"hw": "2"}})["cycle"], Script(),
+                          phase="finish", resume=made.resume, rebooted=True, ddi_step=finish_ddi, device_step=finish_device)
+    ran = finish.run()
+    assert [args.get("stage") for _m, args, _c in finish_device.calls] == ["verify", "finish"]
+    assert finish_ddi.modules() == ["hawkbit_feedback", "hawkbit_config_data"]
+    assert finish_ddi.calls[0][1]["details"] == ["installed os 2.0 after a reboot"]
+    record = device_outcome("hawkbit", ran, False)["record"]
+    assert record["status"] == "upgraded" and record["components"][0]["to"] == "2.0"
+
+
+def test_a_reboot_of_the_controller_fails_the_target_instead_of_handing_over():
+    made, _local, ddi, _device = phase_cycle(device_is_controller=True, hawkbit_poll=DEPLOYMENT,
+                                             hawkbit_install={"changed": True, "reboot_required": True})
+    ran = made.run()
+    assert made.pending is None and ddi.calls[-1][1]["finished"] == "failure"
+    assert device_outcome("hawkbit", ran, False)["record"]["msg"].startswith("Reboot the device: Running ansible.builtin.reboot")
+
+
+def test_a_failed_user_task_is_reported_closed_failure_with_its_name_and_message():
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import HawkbitCycle
+
+    made, _local, _ddi, _device = phase_cycle({"verify_tasks": "verify.yml"}, hawkbit_poll=DEPLOYMENT)
+    made.run()
+    assert made.pending["verify_tasks"] and not made.pending["reboot"]
+    ddi, device = Script(), Script()
+    failure = {"step": "Check the installed files", "result": {"failed": True, "msg": "not there", "stderr_lines": ["e1"]}}
+    ran = HawkbitCycle(COMMON, cycle({"verify_tasks": "verify.yml"})["cycle"], Script(), phase="finish", resume=made.resume,
+                       failure=failure, ddi_step=ddi, device_step=device).run()
+    assert device.calls == [] and ddi.modules() == ["hawkbit_feedback"]
+    assert (ddi.calls[0][1]["execution"], ddi.calls[0][1]["finished"]) == ("closed", "failure")
+    assert ddi.calls[0][1]["details"] == ["failed step: Check the installed files", "not there", "e1"]
+    record = device_outcome("hawkbit", ran, False)["record"]
+    assert (record["status"], record["msg"]) == ("failed", "Check the installed files: not there")
+    assert record["device_state"] == "action 7 reported failed"
+
+
+def test_a_cancel_asks_the_device_for_the_marker():
+    cancel = {"action": {"type": "cancel", "id": "8"}, "cancel": {"stop_id": "7"}, "installed_action": None,
+              "config_data_requested": False, "deployment": None}
+    for installing, execution in ((True, "rejected"), (False, "closed")):
+        made, _local, ddi, device = phase_cycle(hawkbit_poll=cancel, hawkbit_install={"changed": False, "installing": installing})
+        ran = made.run()
+        assert device.calls == [("hawkbit_install", {"stage": "status", "action_id": 7, "dest": "/var/lib/fw"}, None)]
+        assert ddi.calls[-1][1]["kind"] == "cancel" and ddi.calls[-1][1]["execution"] == execution
+        assert device_outcome("hawkbit", ran, False)["record"]["status"] == "upgraded"
+
+
+def test_check_mode_of_the_role_polls_once_and_runs_only_the_read_only_preflight_on_the_device():
+    made, local, ddi, device = phase_cycle(check_mode=True, hawkbit_poll=dict(DEPLOYMENT, changed=True))
+    ran = made.run()
+    assert (local.modules(), ddi.modules(), device.modules()) == (["hawkbit_install"], ["hawkbit_poll"], ["hawkbit_artifact"])
+    assert device.calls[0][1]["preflight_only"] is True
+    assert device_outcome("hawkbit", ran, True)["record"]["status"] == "would_upgrade"
+
+
+@pytest.mark.parametrize("delegate, refused", [("localhost", False), ("127.0.0.1", False), ("gw1", False), ("jump1", True)])
+def test_an_api_delegate_other_than_the_controller_or_the_target_is_refused(delegate, refused):
+    from ansible_collections.fleetops.upgrade.plugins.plugin_utils._hawkbit_cycle import api_delegate_error
+
+    error = api_delegate_error(cycle({"api_delegate": delegate})["cycle"], "gw1")
+    assert bool(error) is refused
+    if refused:
+        assert "hawkbit_target_api_delegate is 'jump1'" in error and "nothing was sent" in error
