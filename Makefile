@@ -28,7 +28,9 @@ venv: $(BIN)/ansible-playbook
 
 # pytest-xdist runs the tests of make test, integration and compat on one worker per core: they mostly wait on
 # simulated devices and ansible-playbook runs. --dist loadfile keeps a file's tests on one worker, in order, so a
-# module fixture (a simulator, an sshd, a playbook run whose results several tests read) is set up once.
+# module fixture (a simulator, an sshd, a playbook run whose results several tests read) is set up once. make test
+# names tests/integration first: files are handed out in that order, so the long integration files start early and
+# the many short unit files fill the end (unit first left one worker alone for minutes on the last long file).
 # PYTEST_XDIST= runs them in one process, as before.
 PYTEST_XDIST ?= -n auto --dist loadfile
 
@@ -87,7 +89,7 @@ lint: venv collection
 test: venv collection
 	tests/install-system-deps.sh
 	tests/support/ssh/ensure-sshd.sh
-	$(BIN)/python -m pytest tests/unit tests/integration -q $(PYTEST_XDIST)
+	$(BIN)/python -m pytest tests/integration tests/unit -q $(PYTEST_XDIST)
 	$(MAKE) --no-print-directory compat
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory molecule
