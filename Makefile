@@ -26,6 +26,14 @@ $(BIN)/ansible-playbook: tests/requirements.txt requirements.txt tests/constrain
 
 venv: $(BIN)/ansible-playbook
 
+# pytest-xdist runs the tests of make test, integration and compat on one worker per core: they mostly wait on
+# simulated devices and ansible-playbook runs. --dist loadfile keeps a file's tests on one worker, in order, so a
+# module fixture (a simulator, an sshd, a playbook run whose results several tests read) is set up once. make test
+# names tests/integration first: files are handed out in that order, so the long integration files start early and
+# the many short unit files fill the end (unit first left one worker alone for minutes on the last long file).
+# PYTEST_XDIST= runs them in one process, as before.
+PYTEST_XDIST ?= -n auto --dist loadfile
+
 # The fleet, status and AWX runner integration tests again on other ansible-core minors (`make compat`), each with
 # the Python it needs; a version whose Python is not on this machine is skipped with the reason.
 COMPAT_CORES := 2.16:3.11 2.20:3.12 2.21:3.13
@@ -47,7 +55,7 @@ unit: venv collection
 integration: venv collection
 	tests/install-system-deps.sh
 	tests/support/ssh/ensure-sshd.sh
-	$(BIN)/python -m pytest tests/integration -q
+	$(BIN)/python -m pytest tests/integration -q $(PYTEST_XDIST)
 
 compat: collection
 	@for pair in $(COMPAT_CORES); do \
@@ -56,7 +64,7 @@ compat: collection
 	  if [ $$rc -eq 3 ]; then echo "compat: SKIPPED ansible-core $$core: $$venv"; continue; fi; \
 	  [ $$rc -eq 0 ] || exit $$rc; \
 	  echo "=== compat: ansible-core $$($$venv/bin/python -c 'import ansible; print(ansible.__version__)') ($$venv)"; \
-	  $$venv/bin/python -m pytest $(COMPAT_TESTS) -q -p no:cacheprovider || exit 1; \
+	  $$venv/bin/python -m pytest $(COMPAT_TESTS) -q -p no:cacheprovider $(PYTEST_XDIST) || exit 1; \
 	done
 
 # Regenerate the locks after changing tests/requirements*.txt (uv resolves for each Python without installing it).
@@ -81,7 +89,7 @@ lint: venv collection
 test: venv collection
 	tests/install-system-deps.sh
 	tests/support/ssh/ensure-sshd.sh
-	$(BIN)/python -m pytest tests/unit tests/integration -q
+	$(BIN)/python -m pytest tests/integration tests/unit -q $(PYTEST_XDIST)
 	$(MAKE) --no-print-directory compat
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory molecule

@@ -4,6 +4,7 @@ import json
 import time
 import os
 import sys
+import threading
 
 import pytest
 
@@ -160,9 +161,12 @@ def test_device_that_never_returns_fails_with_its_last_state(cloud, tmp_path):
 
 
 def test_a_rerun_while_devices_flash_waits_for_them(cloud, tmp_path):
-    # offline long enough that the rerun (a whole ansible-playbook start) reads the devices while they flash, even on
-    # a busy machine: with 2 s, a loaded CI machine saw them back at the new version ("current")
-    cloud.settings(transfer_seconds=0.1, offline_seconds=8.0)
+    """The devices stay offline flashing (never_returns) until the rerun has read them, then come back: the rerun
+    starts nothing and waits for them. (Holding them offline for 2 s by the clock lost the race against a slow
+    ansible-playbook start on a busy machine: the rerun found them back at the new version, 'current'.)"""
+    cloud.settings(transfer_seconds=0.1, offline_seconds=0.2)
+    for serial in SITE_A[:2]:
+        cloud.patch_device(serial, never_returns=True)
     run, result = upgrade(cloud, tmp_path, serials=SITE_A[:2], wait=False)
     assert set(statuses(result).values()) == {"started"}, result
     deadline = time.monotonic() + 10
@@ -170,7 +174,20 @@ def test_a_rerun_while_devices_flash_waits_for_them(cloud, tmp_path):
         assert time.monotonic() < deadline, "the device never went offline to flash"
         time.sleep(0.05)
     cloud.clear_log()
-    run, result = upgrade(cloud, tmp_path, serials=SITE_A[:2])
+    rerun = {}
+    thread = threading.Thread(target=lambda: rerun.update(zip(("run", "result"), upgrade(cloud, tmp_path, serials=SITE_A[:2]))))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 300
+        while not [e for e in cloud.log() if e["path"].startswith("/sc_cloud/scapi/get-dev")]:
+            assert thread.is_alive() and time.monotonic() < deadline, "the rerun never read the devices"
+            time.sleep(0.05)
+        assert {cloud.device(s)["phase"] for s in SITE_A[:2]} == {"flashing"}
+    finally:
+        for serial in SITE_A[:2]:
+            cloud.patch_device(serial, never_returns=False)
+        thread.join(600)
+    run, result = rerun["run"], rerun["result"]
     assert run.rc == 0 and result.get("failed") is not True, result["msg"]
     assert set(statuses(result).values()) == {"upgraded"}
     assert cloud.mutating_requests() == []

@@ -197,12 +197,27 @@ def test_non_admin_and_login_errors_have_their_own_messages(sim):
     assert sim.devices["A1"].upgrade is None
 
 
-def test_session_expiring_during_the_wait_is_renewed(sim):
-    sim.settings["session_ttl"] = 0.1
+def test_session_expiring_during_the_wait_is_renewed(sim, monkeypatch):
+    """The cloud forgets the session right after it accepted the upgrade, so the wait's next poll is refused (401):
+    the task logs in again and waits on. (A session_ttl of 0.1 s did this by the clock, and also expired the session
+    between the login and the next request whenever the machine was busy: a failure that proved nothing.)"""
+    start_upgrade = sim.start_upgrade
+
+    def start_then_expire(request, session):
+        answer = start_upgrade(request, session)
+        with sim.lock:
+            sim.sessions.clear()
+        return answer
+    monkeypatch.setattr(sim, "start_upgrade", start_then_expire)
     sim.settings["transfer_seconds"] = 0.4
     result = upgrade(sim, serial_numbers=["A1"], version="1.6.201", poll_interval=0.2)
     assert by_serial(result)["A1"]["status"] == "upgraded"
-    assert len([e for e in sim.requests_for() if e["path"] == "/sc_cloud/login"]) >= 2
+    log = sim.requests_for()
+    started = [i for i, e in enumerate(log) if e["path"] == "/sc_cloud/upgrade/start"]
+    refused = [i for i, e in enumerate(log) if e["status"] == 401]
+    assert len(started) == 1 and len(refused) == 1 and refused[0] > started[0], log
+    assert log[refused[0] + 1]["path"] == "/sc_cloud/login" and log[refused[0] + 2]["path"] == log[refused[0]]["path"], log
+    assert len([e for e in log if e["path"] == "/sc_cloud/login"]) == 2
 
 
 def test_batch_size_splits_large_batches(sim):
