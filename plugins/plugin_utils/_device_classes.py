@@ -16,6 +16,8 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+from functools import cached_property
+
 from jinja2 import Environment, meta
 
 from ansible.errors import AnsibleError
@@ -81,14 +83,14 @@ class DeviceClass:
         if unknown:
             raise ValueError("%s: arguments for steps it does not have: %s" % (name, ", ".join(sorted(unknown))))
 
-    @property
+    @cached_property
     def modules(self):
         """``{module: (argument spec, task logic)}`` of the calls its devices make, to run them in-process."""
         if self.cycle:
             return CYCLE_MODULES
         return {step.module: (step.spec, step.task) for step in self.steps}
 
-    @property
+    @cached_property
     def option_variables(self):
         """``{(step, option): variable}`` (``common``'s options under step None): error messages name the variable."""
         mapping = {(None, option): str(variable) for option, variable in self.arguments["common"].items()}
@@ -96,7 +98,7 @@ class DeviceClass:
             mapping.update({(step, option): str(variable) for option, variable in options.items()})
         return mapping
 
-    @property
+    @cached_property
     def variables(self):
         """Every role variable the class's arguments read (and ``delegate_to``'s), sorted."""
         names = set(self.option_variables.values())
@@ -104,7 +106,7 @@ class DeviceClass:
             names.add(self.delegate_to)
         return tuple(sorted(names))
 
-    @property
+    @cached_property
     def reads(self):
         """The host variables resolving the class's arguments reads: its role variables, its defaults and the names
         the defaults' templates read (``magewell_cloud_url: "{{ mwcloud_url }}"``)."""
@@ -114,7 +116,7 @@ class DeviceClass:
                 names |= meta.find_undeclared_variables(_JINJA.parse(str(value)))
         return frozenset(names)
 
-    @property
+    @cached_property
     def survey_var(self):
         """The variable the role's survey (``status.yml``) registers its ``drift_check`` result in."""
         return "%s_drift" % self.role
