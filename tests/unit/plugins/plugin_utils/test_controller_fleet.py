@@ -129,5 +129,3 @@ def test_the_plan_splits_the_hosts_of_the_run_classes_between_the_two_paths():
 def test_switching_the_in_process_path_off_switches_the_controller_path_off(monkeypatch):
     monkeypatch.setenv("FLEETOPS_IN_PROCESS", "0")
     assert controller_fleet(h=ENCEDO).on_controller("h", DEVICE_CLASSES["encedo"]) is False
-
-
