@@ -58,7 +58,7 @@ class ActionModule(ControllerAction):
         try:
             started = time.monotonic()
             if device_class.cycle:
-                cycle = self.cycle(args, options, task_vars)
+                cycle = self.cycle(device_class, args, options, task_vars)
                 ran, pending = cycle.run(), cycle.pending
                 result.update(pending=bool(pending))
             elif options["phase"] != "start" or options["resume"] or options["failure"]:
@@ -87,7 +87,7 @@ class ActionModule(ControllerAction):
         result.update(device_result)
         return result
 
-    def cycle(self, args, options, task_vars):
+    def cycle(self, device_class, args, options, task_vars):
         """The hawkBit cycle of this task: its DDI requests on the controller (or the target), its device calls on the
         target; an API delegate that is neither is refused before any request."""
         cycle_args = (args["steps"] or {}).get("cycle")
@@ -97,7 +97,7 @@ class ActionModule(ControllerAction):
         local_transport = self._connection.transport in LOCAL_TRANSPORTS
         in_worker = in_process_runner(bool(self._play_context.check_mode), bool(self._play_context.diff),
                                       self.task_proxy_environment())
-        device = self.step_runner(task_vars, DEVICE_CLASSES["hawkbit"])
+        device = self.step_runner(task_vars, device_class)
         api_delegate = (cycle_args or {}).get("api_delegate") or "localhost"
         if api_delegate in CONTROLLER_NAMES:
             ddi = device if local_transport and not in_process_enabled() else in_worker

@@ -42,7 +42,7 @@ from ansible_collections.fleetops.upgrade.plugins.plugin_utils._fleet_spool impo
 
 ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
 # what decides where a host's tasks run, besides its class's variables
-HOST_NAMES = ("inventory_hostname", "ansible_host", "ansible_connection", "ansible_become")
+HOST_NAMES = frozenset(("inventory_hostname", "ansible_host", "ansible_connection", "ansible_become"))
 
 
 def known_role_variables():
@@ -120,6 +120,7 @@ class ControllerFleet:
         self._play_vars = dict(play_vars or {})
         self._omit = omit if isinstance(omit, str) else None
         self._raw = {}
+        self._variables = {}
         self._jobs = {}
 
     def _host_vars(self, host):
@@ -132,22 +133,23 @@ class ControllerFleet:
         """``(variables, templar, errors)`` for resolving ``host``'s arguments: the class's defaults, under the host's
         variables that the class reads (each templated by ``hostvars``, as a template reads them), under the play's;
         ``errors``: ``{name: message}`` for those that cannot be templated."""
+        key = (host, device_class.name)
+        if key not in self._variables:
+            self._variables[key] = self._compose_variables(host, device_class)
+        return self._variables[key]
+
+    def _compose_variables(self, host, device_class):
         host_vars = self._host_vars(host)
         variables, errors = dict(device_class.defaults), {}
-        for name in device_class.reads:
-            if name in host_vars:
+        variables.update((name, value) for name, value in self._play_vars.items()
+                         if name in device_class.reads and name not in HOST_NAMES)
+        for name in device_class.reads | HOST_NAMES:
+            if name in host_vars and (name in HOST_NAMES or name not in self._play_vars):
                 try:
                     variables[name] = host_vars[name]
                 except AnsibleError as exc:
                     if "Omit" in to_text(exc):  # ansible-core 2.19: "{{ x | default(omit) }}" set as a variable: not set
                         continue
-                    errors[name] = to_text(exc)
-        variables.update((name, value) for name, value in self._play_vars.items() if name in device_class.reads)
-        for name in HOST_NAMES:
-            if name in host_vars and name not in errors:
-                try:
-                    variables[name] = host_vars[name]
-                except AnsibleError as exc:
                     errors[name] = to_text(exc)
         return variables, self._templar.copy_with_new_env(available_variables=variables), errors
 
@@ -164,7 +166,7 @@ class ControllerFleet:
         if device_class is None or not in_process_enabled():
             return False
         variables, templar, errors = self.host_variables(host, device_class)
-        if errors.keys() & set(HOST_NAMES):
+        if errors.keys() & HOST_NAMES:
             return False
         try:
             if device_class.delegate_to:
